@@ -1,0 +1,69 @@
+"""Checks of lab 05: DemandeConnexion connects to a server and waits."""
+
+from kit.check import check
+from kit.network import SERVER_PORT
+
+from checks.course import ECONNREFUSED
+
+LAB = "05-connect"
+
+
+def established_with(peer):
+    """A predicate: the descriptor is this program's end of the grader's connection."""
+    def matches(info):
+        return (info.inet is not None and info.inet.state == "ESTABLISHED"
+                and info.inet.local == peer.remote and info.inet.remote[1] == SERVER_PORT)
+    return matches
+
+
+def connect_client(run, host):
+    """The grader listens on port 50000; DemandeConnexion connects to host; (program, grader's end)."""
+    listener = run.listen(SERVER_PORT)
+    program = run.start("DemandeConnexion", host, str(SERVER_PORT))
+    peer = run.accept(listener, "DemandeConnexion")
+    run.wait_for_socket(program, established_with(peer),
+                        f"a socket ESTABLISHED with {run.net.zeus}:{SERVER_PORT}")
+    return program, peer
+
+
+@check("connects", "connects to the server at the address and port it is given", points=3)
+def check_connects(run):
+    program, peer = connect_client(run, run.net.zeus)
+    run.require(peer.remote[0] == "127.0.0.1" or peer.remote[0].startswith("127."),
+                "a connection from a loopback address", f"a connection from {peer.remote[0]}")
+    run.expect_waiting(program, "waits (in pause()) once connected")
+
+
+@check("ephemeral", "lets the system choose its local port (an ephemeral port)", points=1)
+def check_ephemeral(run):
+    _, peer = connect_client(run, run.net.zeus)
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low, high = (int(x) for x in f.read().split())
+    with run.transcript.step(f"check its local port {peer.remote[1]} against the ephemeral range") as step:
+        run.require(low <= peer.remote[1] <= high, f"a local port chosen by the kernel, in {low}-{high}",
+                    f"local port {peer.remote[1]}",
+                    "A client does not call bind(): connect() gives it an ephemeral port.")
+        step.outcome = f"in {low}-{high}"
+
+
+@check("by-name", "accepts a host name as well as an address (zeus)", points=1)
+def check_by_name(run):
+    name = "zeus" if run.net.private_hosts else "localhost"
+    connect_client(run, name)
+
+
+@check("refused", "with no server, reports \"Connection refused\" and exits with a non-zero status", points=3)
+def check_refused(run):
+    program = run.start("DemandeConnexion", run.net.zeus, str(SERVER_PORT))
+    run.expect_message(program, ECONNREFUSED, 'connect()\'s error, e.g. "connect: Connection refused"',
+                       hint="Nobody listens on the port: connect() returns -1 with errno ECONNREFUSED; "
+                            "perror() prints it.")
+    run.expect_failure_exit(program)
+
+
+@check("usage", "without its two arguments, prints a usage line and exits with a non-zero status", points=2)
+def check_usage(run):
+    program = run.start("DemandeConnexion")
+    run.expect_message(program, r"usage", 'a usage line, e.g. "usage: DemandeConnexion ipServeur portServeur"',
+                       hint="Check argc before using argv[1] and argv[2].")
+    run.expect_failure_exit(program)

@@ -1,0 +1,117 @@
+"""Building a submission's lab in a fresh tree with the kit's own Makefile.
+
+Only the source files the lab names are copied from the submission, so a
+submission cannot change how it is built or checked. `make -k` builds every
+program it can: a lab with one broken program still gets the others checked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .labs import KIT, Lab, submitted_folder
+from .text import cut
+
+BUILD_TIMEOUT = 180  # seconds for one lab's make
+LOG_LIMIT = 20000
+
+
+@dataclass
+class LabBuild:
+    lab: Lab
+    dir: Path
+    submitted: bool
+    programs: dict[str, str | None] = field(default_factory=dict)
+    copied: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    log: str = ""
+    folder_note: str = ""
+
+    @property
+    def built_all(self) -> bool:
+        return all(self.programs.values())
+
+    def note(self) -> str:
+        """Why programs are missing, in one sentence for feedback."""
+        if not self.submitted:
+            return "The lab was not submitted."
+        if self.missing:
+            return f"Missing from the submission: {', '.join(self.missing)}."
+        return "It did not compile."
+
+    def summary(self) -> str:
+        lines = []
+        if not self.submitted:
+            return "Not submitted: the submission has no folder for this lab."
+        if self.folder_note:
+            lines.append(self.folder_note)
+        lines.append(f"Files used: {', '.join(self.copied) or 'none'}")
+        if self.missing:
+            lines.append(f"Missing: {', '.join(self.missing)}")
+        if self.ignored:
+            lines.append(f"Ignored (the kit builds with its own Makefile): {', '.join(self.ignored)}")
+        built = [name for name, path in self.programs.items() if path]
+        failed = [name for name, path in self.programs.items() if not path]
+        lines.append(f"Built: {', '.join(built) or 'nothing'}" + (f"; not built: {', '.join(failed)}" if failed else ""))
+        if self.log.strip():
+            lines.append("Compiler output (warnings are shown, not penalized):\n" + self.log.rstrip())
+        return "\n".join(lines)
+
+
+def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False) -> LabBuild:
+    folder, note = submitted_folder(submission, lab)
+    build_dir = work / lab.name
+    build = LabBuild(lab, build_dir, submitted=folder is not None, folder_note=note)
+    build.programs = {name: None for name in lab.programs}
+    if folder is None:
+        return build
+    build_dir.mkdir(parents=True)
+    shutil.copy2(lab.kit_dir / "Makefile", build_dir / "Makefile")
+    wanted = set(lab.student_files)
+    for name in sorted(wanted):
+        source = folder / name
+        if source.is_file():
+            shutil.copyfile(source, build_dir / name)
+            build.copied.append(name)
+        else:
+            build.missing.append(name)
+    build.ignored = sorted(p.name for p in folder.iterdir() if p.name not in wanted and not p.name.startswith("."))
+    command = ["make", "-k", "-C", str(build_dir), f"KIT_MK={KIT / 'mk'}", "OUT=."]
+    if sanitize:
+        command.append("SAN=address,undefined")
+    try:
+        made = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C.UTF-8"})
+        build.log = made.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired as expired:
+        build.log = (expired.stdout or b"").decode(errors="replace") + f"\n(make was stopped after {BUILD_TIMEOUT} s)"
+    build.log = cut(_drop_make_noise(build.log), LOG_LIMIT)
+    for name in build.programs:
+        binary = build_dir / name
+        if binary.is_file() and os.access(binary, os.X_OK):
+            build.programs[name] = str(binary)
+    return build
+
+
+def _drop_make_noise(log: str) -> str:
+    """Keep the compiler's messages; drop make's own directory chatter."""
+    keep = [line for line in log.splitlines()
+            if not line.startswith(("make: Entering", "make: Leaving", "make[1]:")) and "Nothing to be done" not in line]
+    return "\n".join(keep)
+
+
+def build_native(work: Path) -> tuple[str | None, str]:
+    """Compile the grader's helper libraries; (path of fill_fds.so, error)."""
+    source = KIT / "grader" / "native" / "fill_fds.c"
+    target = work / "native" / "libfillfds.so"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-o", str(target), str(source)],
+                          capture_output=True, text=True, timeout=60)
+    if made.returncode != 0:
+        return None, made.stderr
+    return str(target), ""

@@ -1,0 +1,77 @@
+"""Declaring checks: a stable id, a name a student understands, points, visibility.
+
+A lab's checks live in grader/checks/labNN_name.py, which sets LAB to the lab's
+folder name and decorates each check function:
+
+    LAB = "04-accept"
+
+    @check("listen", "listens on port 50000 with the descriptor it printed", points=2)
+    def check_listen(run):
+        ...
+
+The check's id is "04-accept/listen"; its title in every report is
+"04-accept: listens on port 50000 with the descriptor it printed".
+The functions are pytest tests (the runner collects check_* functions); their
+one fixture, `run`, is the check's Session.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    lab: str
+    key: str
+    name: str
+    points: float
+    visibility: str = "visible"
+    timeout: float = 10.0
+    needs_hosts: bool = False   # needs the grader's private hosts file (namespaces)
+
+    @property
+    def id(self) -> str:
+        return f"{self.lab}/{self.key}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.lab}: {self.name}"
+
+
+def check(key: str, name: str, points: float, *, visibility: str = "visible", timeout: float = 10.0,
+          needs_hosts: bool = False) -> Callable:
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"check {key}: visibility must be one of {VISIBILITIES}")
+
+    def decorate(function: Callable) -> Callable:
+        lab = getattr(sys.modules[function.__module__], "LAB", None)
+        if lab is None:
+            raise ValueError(f"{function.__module__}: set LAB = 'NN-name' before the checks")
+        function.check_spec = CheckSpec(lab, key, name, float(points), visibility, timeout, needs_hosts)
+        return function
+
+    return decorate
+
+
+def checks_in(module: ModuleType) -> list[tuple[Callable, CheckSpec]]:
+    """The module's checks, in the order they are written."""
+    found = [(f, f.check_spec) for f in vars(module).values()
+             if inspect.isfunction(f) and hasattr(f, "check_spec") and f.__module__ == module.__name__]
+    found.sort(key=lambda pair: pair[0].__code__.co_firstlineno)
+    keys = [spec.key for _, spec in found]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        raise ValueError(f"{module.__name__}: duplicate check ids {sorted(duplicates)}")
+    return found
+
+
+def load_checks(module_name: str) -> list[tuple[Callable, CheckSpec]]:
+    return checks_in(importlib.import_module(module_name))

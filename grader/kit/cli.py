@@ -1,0 +1,199 @@
+"""grader/grade: build and check a submission, lab by lab, and report the score.
+
+For each lab: build the submitted sources with the kit's Makefile, then run the
+lab's checks in a sandboxed runner process (see sandbox.py), several labs at
+a time. Whatever happens to a lab (no folder, no compile, a hang, a crash, a
+grader bug), every one of its checks gets a result, so the maximum score never
+changes; if the grader itself fails, it still writes valid results saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import sandbox
+from .build import LabBuild, build_lab, build_native
+from .check import CheckSpec, load_checks
+from .context import RunContext
+from .labs import KIT, Lab, UnknownLab, find_labs
+from .plugin import GRACE
+from .results import LabResult, Report, TestResult, render
+from .text import tail_lines
+
+GRADER_DIR = KIT / "grader"
+RUNNER_MARGIN = 30.0  # seconds a runner gets beyond the sum of its checks' budgets
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="grader/grade",
+        description="Grade a submission (a folder of NN-name/ lab folders); "
+                    "with no --submission, the reference solutions.")
+    parser.add_argument("--submission", type=Path, help="the folder to grade (default: solutions/)")
+    parser.add_argument("--lab", nargs="+", action="extend", default=[], metavar="NN", help="only these labs (e.g. 04 or 04-accept)")
+    parser.add_argument("--check", action="append", default=[], metavar="ID",
+                        help="only this check (e.g. 04-accept/listen); may be repeated")
+    parser.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
+    parser.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="labs graded at once")
+    parser.add_argument("--sanitize", action="store_true", help="build with AddressSanitizer + UBSan")
+    parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")
+    parser.add_argument("--keep", action="store_true", help="keep the build and run folder, and print where it is")
+    parser.add_argument("--verbose", action="store_true", help="show the transcript of passing checks too")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args
+
+
+def not_run(spec: CheckSpec, status: str, output: str) -> TestResult:
+    return TestResult(spec.id, spec.lab, spec.title, spec.points, 0.0, status, output, spec.visibility)
+
+
+def build_result(lab: Lab, build: LabBuild) -> TestResult:
+    ok = build.submitted and build.built_all and not build.missing
+    return TestResult(f"{lab.name}/build", lab.name, f"{lab.name}: builds with the kit's Makefile (no points)",
+                      0.0, 0.0, "passed" if ok else "failed", build.summary())
+
+
+class Grader:
+    def __init__(self, args: argparse.Namespace, isolation: sandbox.Isolation, work: Path) -> None:
+        self.args = args
+        self.isolation = isolation
+        self.work = work
+        self.submission = (args.submission or KIT / "solutions").resolve()
+        self.fill_fds_lib, native_error = build_native(work)
+        self.notes = [f"(the grader's helper library did not build: {native_error})"] if native_error else []
+
+    def grade(self, labs: list[Lab]) -> list[LabResult]:
+        jobs = self.args.jobs if self.isolation.isolated else 1
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(self.grade_lab, labs, range(len(labs))))
+
+    def grade_lab(self, lab: Lab, index: int) -> LabResult:
+        specs = [spec for _, spec in load_checks(lab.check_module)]
+        if self.args.check:
+            specs = [spec for spec in specs if spec.id in self.args.check]
+        build = build_lab(lab, self.submission, self.work / "build", self.args.sanitize)
+        result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
+        if not build.submitted:
+            result.tests += [not_run(spec, "failed", f"Not submitted: no folder {lab.name}/ in the submission.")
+                             for spec in specs]
+            return result
+        result.tests += self.run_checks(lab, build, specs, self.args.slot + index)
+        return result
+
+    def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: int) -> list[TestResult]:
+        run_dir = self.work / "runs" / lab.name
+        run_dir.mkdir(parents=True)
+        results_path = run_dir / "results.jsonl"
+        ctx = RunContext(lab=lab.name, check_module=lab.check_module, build_dir=str(build.dir),
+                         programs=build.programs, isolation=self.isolation.value, slot=slot,
+                         results_path=str(results_path), work_dir=str(run_dir),
+                         submission=self.display_submission(), sanitize=self.args.sanitize,
+                         fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
+                         build_note=build.note())
+        context_path = run_dir / "context.json"
+        ctx.save(context_path)
+        command = sandbox.wrap([sys.executable, "-m", "kit.runner", str(context_path)], self.isolation)
+        budget = sum(spec.timeout + GRACE for spec in specs) + RUNNER_MARGIN
+        log_path = run_dir / "runner.log"
+        problem = ""
+        with log_path.open("wb") as log:
+            try:
+                done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                      cwd=GRADER_DIR, timeout=budget,
+                                      env={**os.environ, "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"})
+                if done.returncode != 0:
+                    problem = f"the check runner ended with status {done.returncode}"
+            except subprocess.TimeoutExpired:
+                problem = f"the check runner was stopped after {budget:g} s"
+        recorded = {}
+        if results_path.exists():
+            for line in results_path.read_text().splitlines():
+                record = json.loads(line)
+                recorded[record["id"]] = record
+        results = []
+        for spec in specs:
+            record = recorded.get(spec.id)
+            if record is None:
+                why = problem or "the check runner did not report this check"
+                log_tail = tail_lines(log_path.read_text(errors="replace"), 40)
+                result = not_run(spec, "error", f"The grader could not finish this check ({why}). "
+                                                "This is a problem of the grader or of the machine; please report it.")
+                result.internal = log_tail
+                results.append(result)
+                continue
+            results.append(TestResult(record["id"], record["lab"], record["name"], record["points"], record["score"],
+                                      record["status"], record["output"], record["visibility"],
+                                      record.get("internal", ""), record.get("duration", 0.0)))
+        return results
+
+    def display_submission(self) -> str:
+        try:
+            return str(self.submission.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.submission)
+
+
+def write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+
+
+def failed_report(submission: str, labs: list[Lab], error: str) -> Report:
+    """Valid results that say the grader failed: every known check at 0."""
+    report = Report(submission, "unknown", grader_error=error)
+    for lab in labs:
+        try:
+            specs = [spec for _, spec in load_checks(lab.check_module)]
+        except Exception:  # the checks themselves may be what failed
+            specs = []
+        report.labs.append(LabResult(lab.name, True, [not_run(s, "error", f"Not graded: the grader failed ({error}).")
+                                                       for s in specs]))
+    return report
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.submission is not None and not args.submission.is_dir():
+        print(f"grader/grade: --submission {args.submission}: no such folder", file=sys.stderr)
+        return 2
+    lab_specs = list(args.lab) + [check_id.split("/", 1)[0] for check_id in args.check]
+    try:
+        labs = find_labs(lab_specs)
+    except UnknownLab as error:
+        print(f"grader/grade: {error}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="slk-grade-"))
+    work.chmod(0o755)  # the programs run under a grading uid and must reach their binaries
+    submission = str(args.submission or "solutions/")
+    try:
+        isolation = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
+        grader = Grader(args, isolation, work)
+        report = Report(grader.display_submission(), isolation.describe(), grader.grade(labs), notes=grader.notes)
+    except Exception as error:  # the grader's own failure: still write valid results
+        traceback.print_exc(file=sys.stderr)
+        report = failed_report(submission, labs, f"{type(error).__name__}: {error}")
+    report.duration = time.monotonic() - started
+    write(render(report, args.format, args.verbose), args.output)
+    if args.keep:
+        print(f"grader/grade: kept the build and run folder: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if report.grader_error else 0

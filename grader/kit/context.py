@@ -1,0 +1,31 @@
+"""What the grader tells a runner about the lab it is to check (saved as JSON)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RunContext:
+    lab: str                                  # "04-accept"
+    check_module: str                         # "checks.lab04_accept"
+    build_dir: str                            # the lab's build folder (programs' cwd)
+    programs: dict[str, str | None]           # program name -> binary, or None if not built
+    isolation: str                            # a sandbox.Isolation value
+    slot: int                                 # picks the run's addresses and grading uid
+    results_path: str                         # where the runner writes its results (JSON lines)
+    work_dir: str                             # scratch space of this run
+    submission: str = ""                      # shown in the replay command
+    sanitize: bool = False                    # programs built with ASan + UBSan
+    fill_fds_lib: str | None = None           # preload library that uses up descriptors
+    check_ids: list[str] = field(default_factory=list)  # only these (all when empty)
+    build_note: str = ""                      # why a program is missing, for feedback
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> "RunContext":
+        return cls(**json.loads(path.read_text()))

@@ -1,0 +1,120 @@
+"""The pytest plugin a runner grades with: one Session per check, results as JSON lines.
+
+For each check it
+- moves the runner into a fresh network namespace and opens the check's Session
+  (the `run` fixture), and always closes it (kills every process) afterwards;
+- bounds the check's running time with a timer signal;
+- turns the outcome into a result: points, status, and the student's feedback,
+  written while the programs are still running so that the socket snapshot
+  shows the moment of the failure.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from . import sandbox
+from .context import RunContext
+from .session import Session
+from .transcript import CheckFailed, CheckSkipped, CheckTimeout
+
+GRACE = 5.0  # seconds past a check's own deadline before the timer interrupts it
+
+
+def replay_command(ctx: RunContext, check_id: str) -> str:
+    submission = f" --submission {ctx.submission}" if ctx.submission else ""
+    return f"grader/grade{submission} --check {check_id}"
+
+
+class GradingPlugin:
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.isolation = sandbox.Isolation(ctx.isolation)
+        self.results: dict[str, dict] = {}
+        self.results_file = Path(ctx.results_path)
+
+    @pytest.fixture
+    def run(self, request: pytest.FixtureRequest) -> Iterator[Session]:
+        spec = request.function.check_spec
+        sandbox.fresh_network(self.isolation)
+        session = Session(self.ctx, spec)
+        request.node.grading_session = session
+        try:
+            yield session
+        finally:
+            request.node.teardown_notes = session.close()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        spec = item.function.check_spec
+
+        def expired(signum: int, frame: object) -> None:
+            raise CheckTimeout(f"the check ran past its {spec.timeout:g} s budget")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, spec.timeout + GRACE)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+        yield
+        spec = item.function.check_spec
+        record = self.results.setdefault(item.nodeid, {
+            "id": spec.id, "lab": spec.lab, "key": spec.key, "name": spec.title,
+            "points": spec.points, "score": 0.0, "status": "error", "visibility": spec.visibility,
+            "output": "", "internal": "", "started": time.monotonic(),
+        })
+        error = call.excinfo.value if call.excinfo else None
+        session: Session | None = getattr(item, "grading_session", None)
+        replay = replay_command(self.ctx, spec.id)
+        if call.when == "setup" and error is not None:
+            if isinstance(error, CheckSkipped):
+                record.update(status="skipped", output=f"Not run: {error}")
+            else:
+                self._internal(record, call)
+        elif call.when == "call":
+            if error is None and session is not None:
+                error = session.sanitizer_failure()
+            if error is None:
+                record.update(status="passed", score=spec.points, output=session.report(None) if session else "")
+            elif isinstance(error, CheckFailed):
+                record.update(status="failed", output=session.report(error, replay) if session else str(error))
+            elif isinstance(error, CheckTimeout):
+                failure = CheckFailed(f"the check completes within {spec.timeout:g} s",
+                                      "it was still waiting at the step marked ✗ below",
+                                      "A program that blocks where it should not (or loops) stops the check.")
+                if session is not None and session.transcript.steps:
+                    session.transcript.steps[-1].failed = True
+                record.update(status="failed", output=session.report(failure, replay) if session else str(error))
+            elif isinstance(error, CheckSkipped):
+                record.update(status="skipped", output=f"Not run: {error}")
+            else:
+                self._internal(record, call)
+        elif call.when == "teardown":
+            notes = getattr(item, "teardown_notes", None) or []
+            if error is not None and record["status"] != "error":
+                notes.append(f"(the grader could not clean up after this check: {error!r})")
+            if notes:
+                record["output"] = (record["output"] + "\n\n" + "\n".join(notes)).strip()
+            record["duration"] = round(time.monotonic() - record.pop("started"), 3)
+            with self.results_file.open("a") as out:
+                out.write(json.dumps(record) + "\n")
+
+    @staticmethod
+    def _internal(record: dict, call: pytest.CallInfo) -> None:
+        error = call.excinfo.value
+        record.update(status="error", score=0.0,
+                      output=f"The grader itself failed on this check ({type(error).__name__}: {error}). "
+                             "This is a problem of the grader, not of your program: please report it.",
+                      internal="".join(traceback.format_exception(error)))

@@ -1,0 +1,272 @@
+"""Facts about a running program, read from /proc the way lsof and ss read them.
+
+- open_fds(pid): descriptor -> what it is (a TCP socket and its state, a pipe...)
+- inet_table(pid, "tcp"): the kernel's TCP sockets in the program's network
+  namespace, as /proc/<pid>/net/tcp{,6} list them (what `ss -tan` shows)
+- probe_socket(pid, fd): duplicate one of the program's sockets into the grader
+  (pidfd_getfd) and ask the socket itself: family, type, bound address,
+  listening or not. This sees what /proc cannot: a socket that is bound but
+  neither listening nor connected appears in no /proc/net table.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import ipaddress
+import os
+import socket
+from dataclasses import dataclass
+
+TCP_STATES = {
+    0x01: "ESTABLISHED", 0x02: "SYN_SENT", 0x03: "SYN_RECV", 0x04: "FIN_WAIT1",
+    0x05: "FIN_WAIT2", 0x06: "TIME_WAIT", 0x07: "CLOSE", 0x08: "CLOSE_WAIT",
+    0x09: "LAST_ACK", 0x0A: "LISTEN", 0x0B: "CLOSING", 0x0C: "NEW_SYN_RECV",
+}
+SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (unified table)
+
+Address = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class InetSocket:
+    """One line of /proc/net/{tcp,udp}{,6}."""
+    protocol: str          # "TCP" or "UDP" (the ...6 tables give family IPv6)
+    family: str            # "IPv4" or "IPv6"
+    local: Address
+    remote: Address
+    state: str             # TCP state name; for UDP, "UNCONN" or "ESTABLISHED"
+    inode: int
+    send_queue: int
+    recv_queue: int
+
+
+@dataclass(frozen=True)
+class FdInfo:
+    """One open descriptor of a process, as lsof would describe it."""
+    fd: int
+    target: str                   # the /proc/<pid>/fd/<n> link, e.g. "socket:[1234]"
+    mode: str                     # "r", "w" or "u" (read-write), as lsof prints it
+    inode: int | None = None      # for sockets
+    protocol: str | None = None   # for sockets: "TCP", "UDP", "UNIX"... (xattr)
+    inet: InetSocket | None = None  # for sockets in a /proc/net table
+
+    @property
+    def is_socket(self) -> bool:
+        return self.target.startswith("socket:[")
+
+
+def _decode_address(text: str) -> Address:
+    host, port = text.split(":")
+    raw = bytes.fromhex(host)
+    if len(raw) == 4:
+        addr = socket.inet_ntop(socket.AF_INET, raw[::-1])
+    else:
+        # IPv6: four 32-bit words, each in host (little-endian) order.
+        words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+        mapped = ipaddress.IPv6Address(words)
+        addr = str(mapped.ipv4_mapped) if mapped.ipv4_mapped else str(mapped)
+    return addr, int(port, 16)
+
+
+def inet_table(pid: int | str, protocol: str = "tcp") -> list[InetSocket]:
+    """Every socket of one protocol ("tcp" or "udp") in pid's network namespace."""
+    sockets = []
+    for suffix, family in (("", "IPv4"), ("6", "IPv6")):
+        try:
+            with open(f"/proc/{pid}/net/{protocol}{suffix}") as table:
+                lines = table.read().splitlines()[1:]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 10:
+                continue
+            code = int(fields[3], 16)
+            if protocol == "tcp":
+                state = TCP_STATES.get(code, f"0x{code:02X}")
+            else:
+                state = "ESTABLISHED" if code == 0x01 else "UNCONN"
+            tx, rx = (int(x, 16) for x in fields[4].split(":"))
+            sockets.append(InetSocket(protocol.upper(), family, _decode_address(fields[1]),
+                                      _decode_address(fields[2]), state, int(fields[9]), tx, rx))
+    return sockets
+
+
+def _fd_mode(pid: int, fd: int) -> str:
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+            for line in info:
+                if line.startswith("flags:"):
+                    access = int(line.split()[1], 8) & 0o3
+                    return {0: "r", 1: "w"}.get(access, "u")
+    except OSError:
+        pass
+    return "?"
+
+
+def open_fds(pid: int) -> list[FdInfo]:
+    """The process's descriptors in order, sockets matched to the kernel's tables."""
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return []
+    tables: dict[int, InetSocket] = {}
+    for protocol in ("tcp", "udp"):
+        for entry in inet_table(pid, protocol):
+            tables.setdefault(entry.inode, entry)
+    result = []
+    for name in sorted(names, key=int):
+        fd = int(name)
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if not target.startswith("socket:["):
+            result.append(FdInfo(fd, target, _fd_mode(pid, fd)))
+            continue
+        inode = int(target[len("socket:["):-1])
+        protocol = None
+        try:
+            protocol = os.getxattr(f"/proc/{pid}/fd/{fd}", "system.sockprotoname").rstrip(b"\0").decode()
+        except OSError:
+            pass
+        result.append(FdInfo(fd, target, _fd_mode(pid, fd), inode, protocol, tables.get(inode)))
+    return result
+
+
+def fd_info(pid: int, fd: int) -> FdInfo | None:
+    return next((info for info in open_fds(pid) if info.fd == fd), None)
+
+
+@dataclass(frozen=True)
+class ProbedSocket:
+    """What a socket says about itself (through a duplicate of its descriptor)."""
+    family: str        # "IPv4", "IPv6", "UNIX", ...
+    type: str          # "STREAM", "DGRAM", ...
+    protocol: str      # "TCP", "UDP", ...
+    local: Address | None
+    listening: bool
+
+    @property
+    def bound(self) -> bool:
+        return self.local is not None and self.local[1] != 0
+
+
+_FAMILIES = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6", socket.AF_UNIX: "UNIX"}
+_TYPES = {socket.SOCK_STREAM: "STREAM", socket.SOCK_DGRAM: "DGRAM", socket.SOCK_RAW: "RAW"}
+_PROTOCOLS = {socket.IPPROTO_TCP: "TCP", socket.IPPROTO_UDP: "UDP", 0: "-"}
+
+
+class ProbeUnavailable(Exception):
+    """pidfd_getfd is not permitted or not supported here."""
+
+
+def probe_socket(pid: int, fd: int) -> ProbedSocket:
+    """Ask one of pid's sockets for its family, type, local address and
+    whether it listens. The duplicate is closed before returning, so the probe
+    never keeps a socket alive."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError as error:
+        raise ProbeUnavailable(f"pidfd_open: {error.strerror}") from error
+    try:
+        dup = libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+        if dup == -1:
+            err = ctypes.get_errno()
+            if err in (errno.EBADF, errno.ESRCH):
+                raise FileNotFoundError(err, f"descriptor {fd} of pid {pid}: {os.strerror(err)}")
+            raise ProbeUnavailable(f"pidfd_getfd: {os.strerror(err)}")
+    finally:
+        os.close(pidfd)
+    try:
+        sock = socket.socket(fileno=dup)
+    except OSError:
+        os.close(dup)
+        raise
+    try:
+        family = _FAMILIES.get(sock.family, str(sock.family))
+        kind = _TYPES.get(sock.type, str(sock.type))
+        proto = _PROTOCOLS.get(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL), "?")
+        local: Address | None = None
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            name = sock.getsockname()
+            local = (name[0], name[1])
+        listening = bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+        return ProbedSocket(family, kind, proto, local, listening)
+    finally:
+        sock.close()
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of /proc/<pid>/stat (R, S, D, Z, T...), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2]
+
+
+_EXIT_SYSCALLS = {"x86_64": (60, 231), "aarch64": (93, 94), "riscv64": (93, 94), "i686": (1, 252)}
+
+
+def blocked_in_syscall(pid: int) -> bool | None:
+    """Whether pid sleeps inside a system call other than exit (pause(),
+    accept(), read()...): True, False, or None if that cannot be read here.
+    /proc/<pid>/syscall reads "running" for a running process, or the number
+    of the system call it is blocked in."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            text = f.read().split()
+    except OSError:
+        return None
+    if not text or not text[0].lstrip("-").isdigit():
+        return False
+    number = int(text[0])
+    exits = _EXIT_SYSCALLS.get(os.uname().machine, ())
+    return number >= 0 and number not in exits
+
+
+def thread_count(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return int(text[text.rindex(")") + 2:].split()[1])
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
+def all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def descendants(root: int) -> list[int]:
+    """Every process whose chain of parents leads to root (root excluded)."""
+    children: dict[int, list[int]] = {}
+    for pid in all_pids():
+        parent = parent_of(pid)
+        if parent is not None:
+            children.setdefault(parent, []).append(pid)
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found

@@ -1,0 +1,201 @@
+"""The results of a grading run and the one module that writes them:
+Gradescope's results.json, JUnit XML, Markdown (CI job summaries), and text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+
+
+@dataclass
+class TestResult:
+    id: str                 # "04-accept/listen"
+    lab: str
+    name: str               # "04-accept: listens on port 50000 ..."
+    points: float
+    score: float
+    status: str             # passed | failed | skipped | error
+    output: str
+    visibility: str = "visible"
+    internal: str = ""      # for teachers only (e.g. a grader traceback)
+    duration: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class LabResult:
+    lab: str
+    submitted: bool
+    tests: list[TestResult] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    @property
+    def checks(self) -> list[TestResult]:
+        """The tests that carry points (the build report carries none)."""
+        return [t for t in self.tests if t.points > 0]
+
+
+@dataclass
+class Report:
+    submission: str
+    isolation: str
+    labs: list[LabResult] = field(default_factory=list)
+    duration: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    grader_error: str = ""   # set when the grader itself failed
+
+    @property
+    def score(self) -> float:
+        return sum(lab.score for lab in self.labs)
+
+    @property
+    def max_score(self) -> float:
+        return sum(lab.max_score for lab in self.labs)
+
+    def tests(self) -> list[TestResult]:
+        return [test for lab in self.labs for test in lab.tests]
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def header(report: Report) -> str:
+    lines = [f"Socket Lab Kit: grading {report.submission}", f"Isolation: {report.isolation}"]
+    lines += report.notes
+    if report.grader_error:
+        lines.append(f"THE GRADER FAILED: {report.grader_error}")
+    return "\n".join(lines)
+
+
+def score_table(report: Report) -> str:
+    rows = [("Lab", "Score", "Checks")]
+    for lab in report.labs:
+        passed = sum(t.passed for t in lab.checks)
+        status = f"{passed}/{len(lab.checks)} passed" if lab.submitted else "not submitted"
+        rows.append((lab.lab, f"{_points(lab.score)}/{_points(lab.max_score)}", status))
+    rows.append(("Total", f"{_points(report.score)}/{_points(report.max_score)}", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def to_text(report: Report, verbose: bool = False) -> str:
+    parts = [header(report), score_table(report)]
+    shown = [t for t in report.tests() if verbose or (not t.passed and t.status != "skipped" and
+                                                         (t.points > 0 or t.status == "error"))]
+    skipped = [t for t in report.tests() if t.status == "skipped"]
+    for test in shown:
+        mark = "PASS" if test.passed else test.status.upper()
+        parts.append(f"── {mark} {test.name} [{_points(test.score)}/{_points(test.points)}] ──\n{test.output}")
+    if skipped and not verbose:
+        parts.append("Not run here:\n" + "\n".join(f"  {t.name}: {t.output}" for t in skipped))
+    parts.append(f"Graded in {report.duration:.1f} s.")
+    return "\n\n".join(parts) + "\n"
+
+
+def to_markdown(report: Report) -> str:
+    lines = [f"## Socket Lab Kit: {_points(report.score)}/{_points(report.max_score)}", "",
+             f"Submission: `{report.submission}`  ", f"Isolation: {report.isolation}", ""]
+    if report.grader_error:
+        lines += [f"**The grader failed:** {report.grader_error}", ""]
+    lines += ["| Lab | Score | Checks |", "|---|---|---|"]
+    for lab in report.labs:
+        passed = sum(t.passed for t in lab.checks)
+        status = f"{passed}/{len(lab.checks)} passed" if lab.submitted else "not submitted"
+        lines.append(f"| {lab.lab} | {_points(lab.score)}/{_points(lab.max_score)} | {status} |")
+    for lab in report.labs:
+        if not lab.submitted:
+            continue
+        lines += ["", f"### {lab.lab}", ""]
+        for test in lab.tests:
+            icon = {"passed": "✅", "skipped": "⏭️"}.get(test.status, "❌")
+            lines.append(f"<details><summary>{icon} {escape(test.name)} "
+                         f"({_points(test.score)}/{_points(test.points)})</summary>\n\n```text\n"
+                         f"{test.output.replace('```', '``')}\n```\n</details>")
+    return "\n".join(lines) + "\n"
+
+
+def to_gradescope(report: Report) -> dict:
+    """Gradescope's results.json: score, tests[] with name, score, max_score,
+    status, output, visibility (and our own fields in extra_data)."""
+    tests = []
+    for lab_index, lab in enumerate(report.labs, start=1):
+        for index, test in enumerate(lab.tests, start=1):
+            tests.append({
+                "name": test.name,
+                "number": f"{lab_index}.{index}",
+                "score": test.score,
+                "max_score": test.points,
+                "status": "passed" if test.passed else "failed",
+                "output": test.output,
+                "output_format": "text",
+                "visibility": test.visibility,
+                "tags": [lab.lab],
+                "extra_data": {"id": test.id, "outcome": test.status, "duration": test.duration,
+                               **({"internal": test.internal} if test.internal else {})},
+            })
+    result = {
+        "score": report.score,
+        "execution_time": round(report.duration),
+        "output": header(report) + "\n\n" + score_table(report),
+        "output_format": "text",
+        "test_output_format": "text",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+    return result
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(to_gradescope(report), indent=1, ensure_ascii=False) + "\n"
+
+
+def to_junit(report: Report) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuites name="socket-lab-kit" tests="{len(report.tests())}" '
+           f'failures="{sum(t.status in ("failed", "error") for t in report.tests())}" time="{report.duration:.3f}">']
+    for lab in report.labs:
+        failures = sum(t.status == "failed" for t in lab.tests)
+        errors = sum(t.status == "error" for t in lab.tests)
+        skipped = sum(t.status == "skipped" for t in lab.tests)
+        out.append(f'  <testsuite name={quoteattr(lab.lab)} tests="{len(lab.tests)}" failures="{failures}" '
+                   f'errors="{errors}" skipped="{skipped}" time="{sum(t.duration for t in lab.tests):.3f}">')
+        for test in lab.tests:
+            out.append(f'    <testcase classname={quoteattr(lab.lab)} name={quoteattr(test.name)} '
+                       f'time="{test.duration:.3f}">')
+            body = escape(test.output)
+            first = test.output.splitlines()[0] if test.output else test.status
+            if test.status == "failed":
+                out.append(f'      <failure message={quoteattr(first)}>{body}</failure>')
+            elif test.status == "error":
+                out.append(f'      <error message={quoteattr(first)}>{body}</error>')
+            elif test.status == "skipped":
+                out.append(f'      <skipped message={quoteattr(first)}/>')
+            else:
+                out.append(f'      <system-out>{body}</system-out>')
+            out.append('    </testcase>')
+        out.append('  </testsuite>')
+    out.append('</testsuites>')
+    return "\n".join(out) + "\n"
+
+
+WRITERS = {"text": to_text, "json": to_json, "junit": to_junit, "markdown": to_markdown}
+
+
+def render(report: Report, form: str, verbose: bool = False) -> str:
+    if form == "text":
+        return to_text(report, verbose)
+    return WRITERS[form](report)

@@ -1,0 +1,42 @@
+"""The process that runs one lab's checks, inside the sandbox (PID 1 there).
+
+usage: python3 -m kit.runner CONTEXT.json
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from . import sandbox
+from .check import load_checks
+from .context import RunContext
+from .network import Network
+from .plugin import GradingPlugin
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python3 -m kit.runner CONTEXT.json", file=sys.stderr)
+        return 2
+    ctx = RunContext.load(Path(argv[0]))
+    isolation = sandbox.Isolation(ctx.isolation)
+    sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc")
+    checks = load_checks(ctx.check_module)
+    module_file = sys.modules[ctx.check_module].__file__
+    selected = [f"{module_file}::{function.__name__}" for function, spec in checks
+                if not ctx.check_ids or spec.id in ctx.check_ids]
+    if not selected:
+        return 0
+    grader_dir = Path(__file__).resolve().parent.parent
+    args = [*selected, "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(grader_dir),
+            "-o", "python_functions=check_*", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    pytest.main(args, plugins=[GradingPlugin(ctx)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,377 @@
+"""One check's session: the transcript-like API the checks are written in.
+
+    prog = run.start("AttenteConnexion")
+    run.expect_line(prog, LISTEN_OK)
+    client = run.connect(run.net.zeus, 50000)
+    sock = run.socket_of(prog, fd)
+
+Every call is a numbered step of the check's transcript. Waits share the
+check's deadline. When something is not as expected, run.fail() raises
+CheckFailed; the report then shows the steps, the programs' output and a
+snapshot of their sockets, taken at that moment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import select
+import signal
+import time
+from pathlib import Path
+from typing import Callable, NoReturn, TypeVar
+
+from . import procfs, sandbox, snapshot
+from .check import CheckSpec
+from .context import RunContext
+from .lines import Line
+from .network import Network
+from .peer import Listener, Peer, bind_probe, connect
+from .process import ExitStatus, Limits, Program, start_program
+from .text import cut, indent_block, tail_lines
+from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
+
+T = TypeVar("T")
+POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
+
+
+class Session:
+    def __init__(self, ctx: RunContext, spec: CheckSpec) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.isolation = sandbox.Isolation(ctx.isolation)
+        self.net = Network(ctx.slot, private_hosts=self.isolation.isolated)
+        self.deadline = Deadline(spec.timeout)
+        self.transcript = Transcript()
+        self.programs: list[Program] = []
+        self.peers: list[Peer] = []
+        self.listeners: list[Listener] = []
+        self.notes: list[str] = []
+        if spec.needs_hosts and not self.net.private_hosts:
+            raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
+                               "www.google.be), which needs namespaces; they are not available here")
+
+    # --- programs ------------------------------------------------------------
+
+    def limits(self, **changes: int | None) -> Limits:
+        """The default limits of a program (no address-space limit under
+        the sanitizers, which reserve terabytes of virtual memory), changed."""
+        base = Limits(address_space=None) if self.ctx.sanitize else Limits()
+        return dataclasses.replace(base, **changes)
+
+    def program_path(self, name: str) -> Path:
+        path = self.ctx.programs.get(name)
+        if path is None:
+            note = f" {self.ctx.build_note}" if self.ctx.build_note else ""
+            raise CheckFailed(f"a program {name} built from {name}.cpp",
+                              f"{name} was not built.{note}",
+                              "See this lab's build report for the compiler's messages.")
+        return Path(path)
+
+    def start(self, name: str, *args: str, interactive: bool = False, fill_descriptors: bool = False,
+              limits: Limits | None = None) -> Program:
+        """Start one of the lab's programs, as `./name args` in its folder."""
+        path = self.program_path(name)
+        with self.transcript.step(f"$ ./{' '.join([name, *args])}") as step:
+            limits = limits or self.limits()
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "dumb",
+                   "HOME": self.ctx.build_dir,
+                   "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:verify_asan_link_order=0",
+                   "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
+            if fill_descriptors:
+                if not self.ctx.fill_fds_lib:
+                    raise RuntimeError("the descriptor-filling library was not built")
+                env["LD_PRELOAD"] = self.ctx.fill_fds_lib
+            user = sandbox.program_user(self.isolation, self.ctx.slot)
+            program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env, limits=limits,
+                                    user=user, interactive=interactive)
+            self.programs.append(program)
+            step.outcome = f"pid {program.pid}"
+        return program
+
+    def expect_line(self, program: Program, line: Line, timeout: float | None = None,
+                    hint: str = "") -> re.Match:
+        """Wait until the program prints `line` (after what earlier expects consumed)."""
+        with self.transcript.step(f"wait for {program.name} to print {line.describe()}") as step:
+            match = program.match_stdout(line.regex, self.deadline.until(timeout))
+            if not match:
+                self.fail(f"{program.name} prints a line like {line.describe()}",
+                          self._silence(program, timeout), hint)
+            step.outcome = f'"{cut(match.group(0).strip(), 100)}"'
+        return match
+
+    def expect_message(self, program: Program, pattern: str, shows: str, timeout: float | None = None,
+                       hint: str = "") -> re.Match:
+        """Wait until the program writes a message matching pattern, on stdout or stderr."""
+        with self.transcript.step(f"wait for {program.name} to report {shows}") as step:
+            match = program.match_any(re.compile(pattern, re.IGNORECASE), self.deadline.until(timeout))
+            if not match:
+                self.fail(f"{program.name} reports {shows}", self._silence(program, timeout), hint)
+            step.outcome = f'"{cut(match.group(0).strip(), 100)}"'
+        return match
+
+    def _silence(self, program: Program, timeout: float | None) -> str:
+        waited = self.deadline.seconds if timeout is None else timeout
+        status = program.poll()
+        where = f"it {status.describe()}" if status else f"it is still running after {waited:g} s"
+        return f"no such output: {where}"
+
+    def expect_exit(self, program: Program, timeout: float | None = None, hint: str = "") -> ExitStatus:
+        with self.transcript.step(f"wait for {program.name} to end") as step:
+            status = program.wait_exit(self.deadline.until(timeout))
+            if status is None:
+                self.fail(f"{program.name} ends", "it is still running", hint)
+            step.outcome = status.describe()
+        return status
+
+    def expect_failure_exit(self, program: Program, hint: str = "") -> ExitStatus:
+        """The program must end with a non-zero exit status (not a crash)."""
+        status = self.expect_exit(program, hint=hint)
+        if status.code is None or status.code == 0:
+            self.fail(f"{program.name} exits with a non-zero status (e.g. exit(1)) after reporting the error",
+                      f"it {status.describe()}", hint or "A failed call is reported and ends the program with "
+                      "a non-zero status, so that a shell script (or the grader) can tell it failed.")
+        return status
+
+    def expect_waiting(self, program: Program, what: str) -> None:
+        """The program must be alive and blocked in a system call (pause(),
+        accept(), read()...), not running and not on its way out."""
+        def blocked() -> bool:
+            if procfs.process_state(program.pid) not in ("S", "D"):
+                return False
+            inside = procfs.blocked_in_syscall(program.pid)
+            return inside is None or inside
+        with self.transcript.step(f"check that {program.name} {what}") as step:
+            state = self.wait_until(blocked, program=program)
+            if state is None:
+                status = program.poll()
+                observed = f"it {status.describe()}" if status else "it keeps running without waiting"
+                self.fail(f"{program.name} {what}", observed)
+            step.outcome = "alive, waiting"
+
+    def interrupt(self, program: Program) -> ExitStatus:
+        """Send SIGINT (as Ctrl-C would) and expect the program to stop: killed
+        by SIGINT, or exiting with status 0 from a handler."""
+        with self.transcript.step(f"$ kill -INT {program.pid}"):
+            program.signal(signal.SIGINT)
+        status = self.expect_exit(program, hint="SIGINT must stop the program (its default action does; "
+                                  "a handler must end the program).")
+        if not (status.signal == signal.SIGINT or status.code == 0):
+            self.fail(f"{program.name} stops on SIGINT (killed by SIGINT, or exit status 0)",
+                      f"it {status.describe()}")
+        return status
+
+    def wait_until(self, probe: Callable[[], T | None], timeout: float | None = None,
+                   program: Program | None = None) -> T | None:
+        """Look at a condition until it holds (returns a truthy value), the time
+        runs out, or the program exits; between looks, wait on the program's exit."""
+        until = self.deadline.until(timeout)
+        while True:
+            value = probe()
+            if value:
+                return value
+            if time.monotonic() >= until or (program is not None and not program.running()):
+                return probe()
+            if program is not None:
+                program.wait_or_exit(min(until, time.monotonic() + POLL_INTERVAL))
+            else:
+                _pause(min(until, time.monotonic() + POLL_INTERVAL))
+
+    # --- the grader's own network endpoints -----------------------------------
+
+    def connect(self, host: str, port: int, *, source: str | None = None, timeout: float | None = None) -> Peer:
+        origin = f" from {source}" if source else ""
+        with self.transcript.step(f"connect to {self._named(host)}:{port}{origin}") as step:
+            try:
+                peer = connect(host, port, self.deadline.until(timeout), source)
+            except ConnectionRefusedError:
+                self.fail(f"a server listening on {host}:{port}", "the connection was refused (no socket "
+                          f"listens on port {port})", "The server must call listen() before the grader connects.")
+            except TimeoutError:
+                self.fail(f"a server accepting connections on {host}:{port}", "the connection timed out")
+            self.peers.append(peer)
+            step.outcome = f"connected from {peer.local[0]}:{peer.local[1]}"
+        return peer
+
+    def connect_refused(self, host: str, port: int) -> bool:
+        """Try to connect; True if refused (nothing listening), else the
+        connection is closed at once and False is returned."""
+        try:
+            peer = connect(host, port, self.deadline.until(2.0))
+        except ConnectionRefusedError:
+            return True
+        except (TimeoutError, OSError):
+            return False
+        peer.close()
+        return False
+
+    def listen(self, port: int, host: str = "0.0.0.0") -> Listener:
+        with self.transcript.step(f"the grader listens on {self._named(host)}:{port}") as step:
+            listener = Listener(host, port)
+            self.listeners.append(listener)
+            step.outcome = "LISTEN"
+        return listener
+
+    def accept(self, listener: Listener, who: str, timeout: float | None = None) -> Peer:
+        with self.transcript.step(f"wait for {who} to connect to port {listener.address[1]}") as step:
+            peer = listener.accept(self.deadline.until(timeout))
+            if peer is None:
+                status = [p for p in self.programs if not p.running()]
+                observed = "no connection arrived"
+                if status:
+                    observed += f"; {status[-1].name} {status[-1].poll().describe()}"
+                self.fail(f"{who} connects to {listener.address[0]}:{listener.address[1]}", observed)
+            self.peers.append(peer)
+            step.outcome = f"connection from {peer.remote[0]}:{peer.remote[1]}"
+        return peer
+
+    def bind_error(self, port: int) -> OSError | None:
+        """Whether the grader itself could bind 0.0.0.0:port right now (the
+        error it gets, or None)."""
+        return bind_probe(port)
+
+    # --- looking at sockets ---------------------------------------------------
+
+    def fds(self, program: Program) -> list[procfs.FdInfo]:
+        return procfs.open_fds(program.pid)
+
+    def socket_of(self, program: Program, fd: int, what: str = "") -> procfs.FdInfo:
+        """The program's descriptor fd, which must be a socket."""
+        with self.transcript.step(f"look at descriptor {fd} of {program.name} in /proc/{program.pid}/fd") as step:
+            info = procfs.fd_info(program.pid, fd)
+            if info is None or not info.is_socket:
+                found = "not open" if info is None else f"not a socket but {info.target}"
+                self.fail(f"descriptor {fd} of {program.name} is {what or 'a socket'}", f"descriptor {fd} is {found}",
+                          "Print the value socket() (or accept()) returned.")
+            kind, name = snapshot.describe_fd(info, self.net.names())
+            step.outcome = f"{kind} {name}"
+        return info
+
+    def probe(self, program: Program, fd: int) -> procfs.ProbedSocket:
+        with self.transcript.step(f"ask socket {fd} of {program.name} for its type and address") as step:
+            probed = procfs.probe_socket(program.pid, fd)
+            where = f"{probed.local[0]}:{probed.local[1]}" if probed.local else "-"
+            step.outcome = (f"{probed.family} {probed.type} ({probed.protocol}), bound to {where}, "
+                            f"{'listening' if probed.listening else 'not listening'}")
+        return probed
+
+    def tcp_sockets(self) -> list[procfs.InetSocket]:
+        """Every TCP socket of the check's network namespace."""
+        return procfs.inet_table("self", "tcp")
+
+    def wait_for_socket(self, program: Program, predicate: Callable[[procfs.FdInfo], bool], what: str,
+                        timeout: float | None = None) -> procfs.FdInfo:
+        """Wait until one of the program's descriptors satisfies predicate."""
+        with self.transcript.step(f"wait until {program.name} has {what}") as step:
+            def probe() -> procfs.FdInfo | None:
+                return next((info for info in procfs.open_fds(program.pid) if predicate(info)), None)
+            info = self.wait_until(probe, timeout, program)
+            if info is None:
+                status = program.poll()
+                observed = f"it {status.describe()}" if status else "no such socket among its descriptors"
+                self.fail(f"{program.name} has {what}", observed)
+            kind, name = snapshot.describe_fd(info, self.net.names())
+            step.outcome = f"fd {info.fd}: {kind} {name}"
+        return info
+
+    # --- verdicts ---------------------------------------------------------------
+
+    def fail(self, expected: str, observed: str, hint: str = "") -> NoReturn:
+        raise CheckFailed(expected, observed, hint)
+
+    def require(self, condition: bool, expected: str, observed: str, hint: str = "") -> None:
+        if not condition:
+            self.fail(expected, observed, hint)
+
+    def note(self, text: str) -> None:
+        self.transcript.add(text)
+
+    def _named(self, host: str) -> str:
+        name = self.net.names().get(host)
+        return f"{name} ({host})" if name and name != host else host
+
+    # --- reports ------------------------------------------------------------------
+
+    def sanitizer_failure(self) -> CheckFailed | None:
+        for program in self.programs:
+            report = program.sanitizer_report()
+            if report:
+                return CheckFailed(f"{program.name} runs without memory errors or undefined behaviour",
+                                   "the sanitizers reported an error:\n" + indent_block(cut(report, 3000)),
+                                   "Read the first frames of the report: they name the line of your code.")
+        return None
+
+    def report(self, failure: CheckFailed | None, replay: str = "") -> str:
+        """The feedback of the check: what was expected and observed, the
+        steps, the programs' output and sockets (at this moment)."""
+        parts = []
+        if failure is not None:
+            parts.append(f"Expected: {failure.expected}\nObserved: {failure.observed}")
+            if failure.hint:
+                parts.append(f"Hint: {failure.hint}")
+            parts.append("What the grader did (✗ marks the step that failed):\n" + self.transcript.render())
+            parts.extend(self._program_sections())
+            parts.append(self._network_section())
+            if replay:
+                parts.append(f"To run this check again: {replay}")
+        else:
+            parts.append("What the grader did:\n" + self.transcript.render())
+        return "\n\n".join(part for part in parts if part)
+
+    def _program_sections(self) -> list[str]:
+        sections = []
+        names = self.net.names()
+        for program in self.programs:
+            status = program.poll()
+            state = f"it {status.describe()}" if status else "still running"
+            text = [f"{program.name} (pid {program.pid}, {state}):"]
+            for stream in (program.stdout, program.stderr):
+                output = tail_lines(stream.text, 25)
+                dropped = f" (…{stream.dropped} more bytes not kept)" if stream.dropped else ""
+                text.append(f"  {stream.name}{dropped}:\n{indent_block(cut(output, 3000, len(output)), '    | ')}")
+            if status is None:
+                text.append(f"  its descriptors, as `lsof -p {program.pid}` shows them:\n"
+                            + indent_block(snapshot.lsof_view(program.name, program.pid,
+                                                              procfs.open_fds(program.pid), names), "    "))
+            sections.append("\n".join(text))
+        return sections
+
+    def _network_section(self) -> str:
+        sockets = self.tcp_sockets()
+        if not sockets and not self.peers and not self.listeners:
+            return ""
+        return (f"TCP sockets in the check's network, as `ss -tan` shows them ({self.net.legend()}):\n"
+                + indent_block(snapshot.ss_view(sockets, self.net.names()), "  "))
+
+    def close(self) -> list[str]:
+        """End the check: close the grader's sockets first (so that any
+        TIME_WAIT lands on the grader's side), then kill every process of the
+        run. Returns notes about processes that were still running."""
+        for peer in self.peers:
+            peer.close()
+        for listener in self.listeners:
+            listener.close()
+        started = {program.pid for program in self.programs}
+        leftovers = [f"pid {pid} ({command})" for pid, command in sandbox.running_processes(self.isolation)
+                     if pid not in started]
+        for program in self.programs:
+            program.poll()
+        survivors = sandbox.kill_all(self.isolation)
+        for program in self.programs:
+            program.wait_exit(time.monotonic() + 2.0)
+            program.close()
+        notes = []
+        if leftovers:
+            notes.append("Processes your program started were still running at the end of the check "
+                         f"(the grader killed them): {', '.join(leftovers)}")
+        if survivors:
+            notes.append(f"Processes that would not die: {survivors}")
+        return notes
+
+
+def _pause(until: float) -> None:
+    """Block until time `until`: the pause between two looks at a condition
+    when there is no program whose exit could end the wait early."""
+    left = until - time.monotonic()
+    if left > 0:
+        select.select([], [], [], left)
