@@ -12,6 +12,7 @@ LAB = "03-bind"
 
 def start_bound(run):
     """Start BindSocket and follow its lines until it waits; (program, fd, address line)."""
+    run.need_free_port(SERVER_PORT)
     program = run.start("BindSocket")
     pid = int(run.expect_line(program, PID).group("pid"))
     fd = int(run.expect_line(program, SOCKET_CREATED).group("fd"))

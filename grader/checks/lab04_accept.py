@@ -14,6 +14,7 @@ def listening(info):
 
 def start_listening(run):
     """Start AttenteConnexion and wait until it listens; (program, printed fd, listening fd info)."""
+    run.need_free_port(SERVER_PORT)
     program = run.start("AttenteConnexion")
     fd = int(run.expect_line(program, SOCKET_CREATED).group("fd"))
     info = run.wait_for_socket(program, listening, f"a socket listening on port {SERVER_PORT}")

@@ -42,7 +42,8 @@ class LabBuild:
             return "The lab was not submitted."
         if self.missing:
             return f"Missing from the submission: {', '.join(self.missing)}."
-        return "It did not compile."
+        first_error = next((line for line in self.log.splitlines() if " error: " in line or "error:" in line[:8]), "")
+        return f"It did not compile: {first_error.strip()}" if first_error else "It did not compile."
 
     def summary(self) -> str:
         lines = []
@@ -80,13 +81,16 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False) ->
             build.copied.append(name)
         else:
             build.missing.append(name)
-    build.ignored = sorted(p.name for p in folder.iterdir() if p.name not in wanted and not p.name.startswith("."))
+    kit_files = {p.name for p in lab.kit_dir.iterdir()}  # the Makefile, the handout...
+    build.ignored = sorted(p.name for p in folder.iterdir()
+                           if p.name not in wanted and p.name not in kit_files and not p.name.startswith(".")
+                           and not (p.is_file() and os.access(p, os.X_OK)))
     command = ["make", "-k", "-C", str(build_dir), f"KIT_MK={KIT / 'mk'}", "OUT=."]
     if sanitize:
         command.append("SAN=address,undefined")
     try:
         made = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C.UTF-8"})
+                              timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C"})
         build.log = made.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired as expired:
         build.log = (expired.stdout or b"").decode(errors="replace") + f"\n(make was stopped after {BUILD_TIMEOUT} s)"

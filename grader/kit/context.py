@@ -22,6 +22,7 @@ class RunContext:
     fill_fds_lib: str | None = None           # preload library that uses up descriptors
     check_ids: list[str] = field(default_factory=list)  # only these (all when empty)
     build_note: str = ""                      # why a program is missing, for feedback
+    timeout_scale: float = 1.0                # multiplies every check's time budget
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

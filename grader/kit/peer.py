@@ -8,9 +8,11 @@ a result (the trap of some stream libraries).
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from .procfs import Address
 
@@ -26,8 +28,9 @@ class Received:
 class Peer:
     """The grader's end of one TCP connection."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, accepted: bool = False) -> None:
         self.sock = sock
+        self.accepted = accepted     # the grader is the server side of this connection
         self.local: Address = sock.getsockname()[:2]
         self.remote: Address = sock.getpeername()[:2]
         self.buffer = b""            # received but not yet consumed
@@ -101,17 +104,23 @@ class Listener:
             raise
         self.address: Address = self.sock.getsockname()[:2]
 
-    def accept(self, until: float) -> Peer | None:
-        left = until - time.monotonic()
-        if left <= 0:
-            return None
-        self.sock.settimeout(left)
-        try:
-            conn, _ = self.sock.accept()
-        except socket.timeout:
-            return None
-        conn.settimeout(None)
-        return Peer(conn)
+    def accept(self, until: float, give_up: Callable[[], bool] = lambda: False,
+               wake_fds: tuple[int, ...] = ()) -> Peer | None:
+        """Accept one connection before time `until`; stop early (None) when
+        give_up() turns true, checked whenever one of wake_fds is ready
+        (e.g. the pidfd of the program expected to connect)."""
+        self.sock.setblocking(False)
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+                conn.setblocking(True)
+                return Peer(conn, accepted=True)
+            except BlockingIOError:
+                pass
+            left = until - time.monotonic()
+            if left <= 0 or give_up():
+                return None
+            select.select([self.sock, *wake_fds], [], [], left)
 
     def close(self) -> None:
         self.sock.close()

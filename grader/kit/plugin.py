@@ -11,6 +11,7 @@ For each check it
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import time
@@ -21,11 +22,16 @@ from typing import Iterator
 import pytest
 
 from . import sandbox
+from .check import CheckSpec
 from .context import RunContext
 from .session import Session
 from .transcript import CheckFailed, CheckSkipped, CheckTimeout
 
-GRACE = 5.0  # seconds past a check's own deadline before the timer interrupts it
+GRACE = 5.0  # at most this long past a check's own deadline before the timer interrupts it
+
+
+def grace(timeout: float) -> float:
+    return min(GRACE, timeout)
 
 
 def replay_command(ctx: RunContext, check_id: str) -> str:
@@ -40,9 +46,14 @@ class GradingPlugin:
         self.results: dict[str, dict] = {}
         self.results_file = Path(ctx.results_path)
 
+    def spec_of(self, item: pytest.Item) -> CheckSpec:
+        """The check's declaration, its time budget scaled for this run."""
+        spec = item.function.check_spec
+        return dataclasses.replace(spec, timeout=spec.timeout * self.ctx.timeout_scale)
+
     @pytest.fixture
     def run(self, request: pytest.FixtureRequest) -> Iterator[Session]:
-        spec = request.function.check_spec
+        spec = self.spec_of(request.node)
         sandbox.fresh_network(self.isolation)
         session = Session(self.ctx, spec)
         request.node.grading_session = session
@@ -53,13 +64,13 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        spec = item.function.check_spec
+        spec = self.spec_of(item)
 
         def expired(signum: int, frame: object) -> None:
             raise CheckTimeout(f"the check ran past its {spec.timeout:g} s budget")
 
         previous = signal.signal(signal.SIGALRM, expired)
-        signal.setitimer(signal.ITIMER_REAL, spec.timeout + GRACE)
+        signal.setitimer(signal.ITIMER_REAL, spec.timeout + grace(spec.timeout))
         try:
             yield
         finally:
@@ -69,7 +80,7 @@ class GradingPlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
         yield
-        spec = item.function.check_spec
+        spec = self.spec_of(item)
         record = self.results.setdefault(item.nodeid, {
             "id": spec.id, "lab": spec.lab, "key": spec.key, "name": spec.title,
             "points": spec.points, "score": 0.0, "status": "error", "visibility": spec.visibility,

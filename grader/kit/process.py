@@ -169,6 +169,13 @@ class Program:
         self.wait_output(lambda out, err: False, min(until, time.monotonic() + 1.0))
         return self._status
 
+    @property
+    def pidfd(self) -> int:
+        """A descriptor that becomes readable when the process exits."""
+        if self._pidfd is None:
+            self._pidfd = os.pidfd_open(self.pid)
+        return self._pidfd
+
     def wait_or_exit(self, until: float) -> None:
         """Block until time `until` or until the process exits, whichever is first:
         the pause between two looks at /proc in a wait for a condition."""

@@ -209,24 +209,28 @@ def process_state(pid: int) -> str | None:
     return text[text.rindex(")") + 2]
 
 
-_EXIT_SYSCALLS = {"x86_64": (60, 231), "aarch64": (93, 94), "riscv64": (93, 94), "i686": (1, 252)}
+# System calls a process passes through without waiting for anything in
+# particular: exit, and writes or closes that may sleep for a moment (e.g. on a
+# terminal) before they return. Numbers per architecture.
+_TRANSIENT_SYSCALLS = {
+    "x86_64": {60, 231, 1, 3, 18, 20, 44, 46},      # exit, exit_group, write, close, pwrite64, writev, sendto, sendmsg
+    "aarch64": {93, 94, 64, 57, 68, 66, 206, 211},
+}
 
 
-def blocked_in_syscall(pid: int) -> bool | None:
-    """Whether pid sleeps inside a system call other than exit (pause(),
-    accept(), read()...): True, False, or None if that cannot be read here.
-    /proc/<pid>/syscall reads "running" for a running process, or the number
-    of the system call it is blocked in."""
+def waiting_syscall(pid: int) -> int | None:
+    """The system call pid sleeps in, if it waits for something (pause(),
+    accept(), read()...); None if it runs, exits, or only passes through a
+    write. /proc/<pid>/syscall reads "running", or the call's number."""
     try:
         with open(f"/proc/{pid}/syscall") as f:
             text = f.read().split()
     except OSError:
         return None
-    if not text or not text[0].lstrip("-").isdigit():
-        return False
+    if not text or not text[0].isdigit():
+        return None
     number = int(text[0])
-    exits = _EXIT_SYSCALLS.get(os.uname().machine, ())
-    return number >= 0 and number not in exits
+    return None if number in _TRANSIENT_SYSCALLS.get(os.uname().machine, set()) else number
 
 
 def thread_count(pid: int) -> int:

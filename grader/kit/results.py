@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 
 @dataclass
-class TestResult:
+class CheckResult:
     id: str                 # "04-accept/listen"
     lab: str
     name: str               # "04-accept: listens on port 50000 ..."
@@ -31,7 +31,7 @@ class TestResult:
 class LabResult:
     lab: str
     submitted: bool
-    tests: list[TestResult] = field(default_factory=list)
+    tests: list[CheckResult] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -43,7 +43,7 @@ class LabResult:
         return sum(t.points for t in self.tests)
 
     @property
-    def checks(self) -> list[TestResult]:
+    def checks(self) -> list[CheckResult]:
         """The tests that carry points (the build report carries none)."""
         return [t for t in self.tests if t.points > 0]
 
@@ -65,7 +65,7 @@ class Report:
     def max_score(self) -> float:
         return sum(lab.max_score for lab in self.labs)
 
-    def tests(self) -> list[TestResult]:
+    def tests(self) -> list[CheckResult]:
         return [test for lab in self.labs for test in lab.tests]
 
 

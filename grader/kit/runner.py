@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
         return 0
     grader_dir = Path(__file__).resolve().parent.parent
     args = [*selected, "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(grader_dir),
-            "-o", "python_functions=check_*", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "-o", "python_functions=check_*", "--noconftest", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pytest.main(args, plugins=[GradingPlugin(ctx)])
     return 0
 

@@ -10,10 +10,8 @@ int main()
     // Print each line as soon as it is complete, even when stdout is a pipe:
     // the program then waits forever, so buffered output would never appear.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
-    std::printf("pid = %d\n", static_cast<int>(getpid()));
-
-    // TODO: create an IPv4 TCP socket, print "socket creee = <fd>", then wait in pause() until SIGINT
-    std::fprintf(stderr, "TODO (%s:%d): create an IPv4 TCP socket, print \"socket creee = <fd>\", then wait in pause() until SIGINT\n", __FILE__, __LINE__);
+    // TODO: print "pid = <pid>", create an IPv4 TCP socket, print "socket creee = <fd>", then wait in pause() until SIGINT
+    std::fprintf(stderr, "TODO (%s:%d): print \"pid = <pid>\", create an IPv4 TCP socket, print \"socket creee = <fd>\", then wait in pause() until SIGINT\n", __FILE__, __LINE__);
     std::exit(99);
     return EXIT_SUCCESS;
 }

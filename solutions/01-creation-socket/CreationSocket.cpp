@@ -10,9 +10,9 @@ int main()
     // Print each line as soon as it is complete, even when stdout is a pipe:
     // the program then waits forever, so buffered output would never appear.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    // BEGIN SOLUTION: print "pid = <pid>", create an IPv4 TCP socket, print "socket creee = <fd>", then wait in pause() until SIGINT
     std::printf("pid = %d\n", static_cast<int>(getpid()));
 
-    // BEGIN SOLUTION: create an IPv4 TCP socket, print "socket creee = <fd>", then wait in pause() until SIGINT
     const int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s == -1) {
         std::perror("CreationSocket: socket");

@@ -1,0 +1,46 @@
+# Socket Lab Kit: the front door. `make help` lists the targets.
+
+PYTHON     := /usr/bin/python3
+SUBMISSION ?=
+LAB        ?=
+FORMAT     ?= text
+OUTPUT     ?=
+
+GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
+              --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
+
+.PHONY: help setup grade check test test-python test-bats skeletons check-skeletons clean
+
+help:
+	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
+	@echo "                      grade a submission (default: the reference solutions)"
+	@echo "make check [LAB=NN]   grade your own work in labs/ (students)"
+	@echo "make test             the kit's own tests"
+	@echo "make skeletons        regenerate labs/ from solutions/"
+	@echo "make setup            install the Debian packages the kit needs"
+
+setup:
+	@scripts/setup
+
+grade: setup
+	grader/grade $(GRADE_ARGS)
+
+check: setup
+	grader/grade --submission labs $(if $(LAB),--lab $(LAB))
+
+skeletons:
+	scripts/make-skeletons
+
+check-skeletons:
+	scripts/make-skeletons --check
+
+test: setup check-skeletons test-python test-bats
+
+test-python:
+	$(PYTHON) -m pytest -q -p no:cacheprovider grader/tests
+
+test-bats:
+	bats tests
+
+clean:
+	for lab in labs/*/; do $(MAKE) -s -C $$lab clean; done

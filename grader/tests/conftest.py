@@ -1,0 +1,50 @@
+"""Shared helpers of the grader's own tests: run grader/grade as a teacher would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GRADER = Path(__file__).resolve().parent.parent
+KIT = GRADER.parent
+sys.path.insert(0, str(GRADER))
+
+
+def grade(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> dict:
+    """Run grader/grade with --format json and return the results it wrote."""
+    output = Path(os.environ.get("TMPDIR", "/tmp")) / f"slk-test-{os.getpid()}-{id(args)}.json"
+    try:
+        done = subprocess.run([str(GRADER / "grade"), *args, "--format", "json", "--output", str(output)],
+                              capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+        assert done.returncode == 0, f"grader/grade failed ({done.returncode}):\n{done.stderr}"
+        return json.loads(output.read_text())
+    finally:
+        output.unlink(missing_ok=True)
+
+
+def checks(results: dict) -> list[dict]:
+    """The tests that carry points (not the 0-point build reports)."""
+    return [t for t in results["tests"] if t["max_score"] > 0]
+
+
+def outcome(results: dict) -> dict[str, str]:
+    return {t["extra_data"]["id"]: t["extra_data"]["outcome"] for t in checks(results)}
+
+
+def copy_solutions(target: Path, *labs: str) -> Path:
+    """A submission folder holding the reference code of the given labs."""
+    target.mkdir(parents=True, exist_ok=True)
+    for lab in labs:
+        shutil.copytree(KIT / "solutions" / lab, target / lab)
+    return target
+
+
+@pytest.fixture(scope="session")
+def reference_results() -> dict:
+    return grade()

@@ -1,0 +1,44 @@
+"""The kit's labs are consistent: checks, solutions, skeletons and handouts agree."""
+
+import re
+
+import pytest
+
+from conftest import KIT
+from kit.check import load_checks
+from kit.labs import all_labs
+
+LABS = all_labs()
+
+
+def test_the_five_first_labs_exist():
+    assert [lab.name for lab in LABS][:5] == ["01-creation-socket", "02-name-resolution", "03-bind",
+                                              "04-accept", "05-connect"]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_checks_are_well_declared(lab):
+    specs = [spec for _, spec in load_checks(lab.check_module)]
+    assert specs, f"{lab.name} has no checks"
+    assert len({spec.key for spec in specs}) == len(specs)
+    assert all(spec.lab == lab.name and spec.points > 0 for spec in specs)
+    assert sum(spec.points for spec in specs) == 10, "each lab is worth 10 points"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_solution_and_skeleton_have_the_same_files(lab):
+    solution = {p.name for p in (KIT / "solutions" / lab.name).iterdir() if p.is_file()}
+    skeleton = {p.name for p in lab.kit_dir.iterdir() if p.is_file() and p.name != "README.md"}
+    built = set(lab.programs)
+    assert solution == skeleton - built
+    assert all(f"{program}.cpp" in solution for program in lab.programs)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_handout_lists_every_check_with_its_points(lab):
+    handout = (lab.kit_dir / "README.md").read_text()
+    for _, spec in load_checks(lab.check_module):
+        row = re.search(rf"^\|[^|\n]*{re.escape(spec.name)}[^|\n]*\|\s*{spec.points:g}\s*\|", handout, re.MULTILINE)
+        assert row, f"{lab.name}/README.md: no grading-table row '| {spec.name} | {spec.points:g} |'"
+    for section in ("## Goal", "## Steps", "## What the grader checks"):
+        assert section in handout, f"{lab.name}/README.md has no '{section}' section"

@@ -1,0 +1,139 @@
+"""The grader on whole submissions: the reference, the skeletons, the course's
+own programs, and broken programs (each check tested both ways)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import GRADER, KIT, checks, copy_solutions, grade, outcome
+from kit.check import load_checks
+from kit.labs import all_labs
+
+MUTANTS = sorted((GRADER / "tests" / "mutants").glob("*/*.patch"))
+COURSE = GRADER / "tests" / "course"
+
+
+def test_reference_scores_full_marks(reference_results):
+    failed = {t["name"]: t["output"] for t in checks(reference_results) if t["status"] != "passed"}
+    assert not failed, "\n\n".join(f"{name}\n{output}" for name, output in failed.items())
+    assert reference_results["score"] == sum(t["max_score"] for t in reference_results["tests"])
+    labs = {t["tags"][0] for t in reference_results["tests"]}
+    assert labs == {lab.name for lab in all_labs()}
+
+
+def test_results_follow_gradescope_schema(reference_results):
+    for test in reference_results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed")
+        assert re.match(r"^\d\d-[a-z-]+: ", test["name"]), test["name"]
+        assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
+    assert isinstance(reference_results["score"], (int, float))
+
+
+def test_skeletons_earn_no_points():
+    results = grade("--submission", str(KIT / "labs"))
+    earned = {t["name"]: t["score"] for t in checks(results) if t["score"] > 0}
+    assert not earned, f"skeletons earn points: {earned}"
+    builds = [t for t in results["tests"] if t["max_score"] == 0]
+    assert builds and all(t["status"] == "passed" for t in builds), "every skeleton compiles"
+
+
+def test_reference_is_clean_under_sanitizers():
+    results = grade("--sanitize")
+    failed = {t["name"]: t["output"] for t in checks(results) if t["status"] != "passed"}
+    assert not failed, "\n\n".join(f"{name}\n{output}" for name, output in failed.items())
+
+
+@pytest.mark.parametrize("lab", [lab.name for lab in all_labs()])
+def test_reference_compiles_without_warnings(lab, tmp_path):
+    made = subprocess.run(["make", "-s", "-C", str(KIT / "solutions" / lab), f"OUT={tmp_path}",
+                           "EXTRA_CXXFLAGS=-Werror"], capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+
+
+def mutant_header(patch: Path) -> tuple[set[str] | None, str]:
+    """(ids of the checks the mutant must fail, or None for all; text its failures show)."""
+    text = patch.read_text()
+    breaks = re.search(r"^Breaks:(.*)$", text, re.MULTILINE).group(1).split()
+    shows = re.search(r"^Shows:\s*(.*)$", text, re.MULTILINE)
+    return (None if breaks == ["*"] else set(breaks)), (shows.group(1) if shows else "")
+
+
+def apply(patch: Path, submission: Path) -> None:
+    lab_dir = submission / patch.parent.name
+    done = subprocess.run(["patch", "-p1", "--quiet", "-d", str(lab_dir), "-i", str(patch)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
+
+
+@pytest.mark.parametrize("patch", MUTANTS, ids=[f"{p.parent.name}/{p.stem}" for p in MUTANTS])
+def test_mutant_loses_exactly_its_points(patch, tmp_path):
+    lab = patch.parent.name
+    submission = copy_solutions(tmp_path / "submission", lab)
+    apply(patch, submission)
+    breaks, shows = mutant_header(patch)
+    results = grade("--submission", str(submission), "--lab", lab, env={"SLK_TIMEOUT_SCALE": "0.3"})
+    failed = {id for id, status in outcome(results).items() if status != "passed"}
+    expected = set(outcome(results)) if breaks is None else breaks
+    assert failed == expected, "\n\n".join(t["name"] + "\n" + t["output"] for t in checks(results)
+                                           if t["extra_data"]["id"] in failed ^ expected)
+    for test in checks(results):
+        if test["extra_data"]["id"] in failed:
+            assert test["extra_data"]["outcome"] == "failed", test["output"]
+            assert shows in test["output"] + "".join(t["output"] for t in results["tests"]), test["output"]
+
+
+def test_every_check_is_caught_by_some_mutant():
+    """Each check must fail on at least one program with its bug (and pass on the reference)."""
+    covered: set[str] = set()
+    for patch in MUTANTS:
+        breaks, _ = mutant_header(patch)
+        lab = patch.parent.name
+        covered |= {spec.id for _, spec in load_checks(f"checks.lab{lab.replace('-', '_')}")} if breaks is None else breaks
+    declared = {spec.id for lab in all_labs() for _, spec in load_checks(lab.check_module)}
+    assert declared - covered == set(), "checks no mutant fails"
+    assert covered - declared == set(), "mutants name checks that do not exist"
+
+
+def test_missing_lab_scores_zero_as_not_submitted(tmp_path):
+    submission = copy_solutions(tmp_path / "submission", "01-creation-socket")
+    results = grade("--submission", str(submission), "--lab", "01", "02")
+    by_lab = {}
+    for test in checks(results):
+        by_lab.setdefault(test["tags"][0], []).append(test)
+    assert all(t["status"] == "passed" for t in by_lab["01-creation-socket"])
+    assert all(t["score"] == 0 and "Not submitted" in t["output"] for t in by_lab["02-name-resolution"])
+    assert results["score"] == sum(t["max_score"] for t in by_lab["01-creation-socket"])
+
+
+def test_only_named_files_are_built(tmp_path):
+    """A submission's own Makefile is not used (the kit builds with its own),
+    and files the handout does not name are reported as ignored."""
+    submission = copy_solutions(tmp_path / "submission", "01-creation-socket")
+    (submission / "01-creation-socket" / "Makefile").write_text("all:\n\tfalse\n")
+    (submission / "01-creation-socket" / "notes.cpp").write_text("this is not C++\n")
+    results = grade("--submission", str(submission), "--lab", "01")
+    build = next(t for t in results["tests"] if t["max_score"] == 0)
+    assert "Ignored (the kit builds with its own Makefile): notes.cpp" in build["output"]
+    assert all(t["status"] == "passed" for t in checks(results))
+
+
+def test_course_programs_score_as_documented():
+    """The course's own programs (transcribed in grader/tests/course/): correct
+    for what they do, except lab 02's, whose names are fixed in its code."""
+    results = grade("--submission", str(COURSE))
+    failed = {id for id, status in outcome(results).items() if status != "passed"}
+    assert failed == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
+                      "02-name-resolution/unknown-host"}
+
+
+def test_without_namespaces_checks_pass_or_are_skipped():
+    results = grade("--lab", "01", "02", "05", env={"SLK_ISOLATION": "none"})
+    assert "NONE" in results["output"]
+    statuses = outcome(results)
+    assert statuses["02-name-resolution/unknown-host"] == "skipped"
+    assert all(status in ("passed", "skipped") for status in statuses.values()), statuses

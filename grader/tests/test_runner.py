@@ -1,0 +1,59 @@
+"""The runner and its pytest plugin on checks that pass, fail, break and block."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import GRADER
+from kit.context import RunContext
+
+
+@pytest.fixture
+def results(tmp_path):
+    ctx = RunContext(lab="99-fake", check_module="tests.fake_checks", build_dir=str(tmp_path), programs={},
+                     isolation="none", slot=0, results_path=str(tmp_path / "results.jsonl"), work_dir=str(tmp_path))
+    ctx.save(tmp_path / "context.json")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "kit.runner", str(tmp_path / "context.json")], cwd=GRADER,
+                          env={**os.environ, "PYTHONPATH": str(GRADER)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    return {r["key"]: r for r in records}, time.monotonic() - started
+
+
+def test_every_check_gets_exactly_one_result(results):
+    records, _ = results
+    assert set(records) == {"passes", "fails", "breaks", "blocks", "needs-hosts"}
+
+
+def test_pass_and_fail(results):
+    records, _ = results
+    assert records["passes"]["status"] == "passed" and records["passes"]["score"] == 1
+    fails = records["fails"]
+    assert fails["status"] == "failed" and fails["score"] == 0
+    assert "Expected: the answer 42\nObserved: the answer 41" in fails["output"]
+    assert "Hint: Count again." in fails["output"] and "--check 99-fake/fails" in fails["output"]
+
+
+def test_a_bug_in_a_check_is_an_error_with_a_hidden_traceback(results):
+    records, _ = results
+    broken = records["breaks"]
+    assert broken["status"] == "error" and "grader itself failed" in broken["output"]
+    assert "Traceback" not in broken["output"] and "ValueError: a bug in the check" in broken["internal"]
+
+
+def test_a_blocked_check_is_interrupted(results):
+    records, elapsed = results
+    blocked = records["blocks"]
+    assert blocked["status"] == "failed" and "completes within 0.5 s" in blocked["output"]
+    assert " ✗  1. about to block" in blocked["output"]
+    assert elapsed < 20
+
+
+def test_checks_needing_namespaces_are_skipped_without_them(results):
+    records, _ = results
+    assert records["needs-hosts"]["status"] == "skipped" and "namespaces" in records["needs-hosts"]["output"]
