@@ -9,7 +9,7 @@ OUTPUT     ?=
 GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
               --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: help setup grade check test test-python test-bats skeletons check-skeletons clean
+.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides clean
 
 help:
 	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
@@ -17,6 +17,7 @@ help:
 	@echo "make check [LAB=NN]   grade your own work in labs/ (students)"
 	@echo "make test             the kit's own tests"
 	@echo "make skeletons        regenerate labs/ from solutions/"
+	@echo "make slides           build the slide decks (slides/build/*.html, and PDF with Chromium)"
 	@echo "make setup            install the Debian packages the kit needs"
 
 setup:
@@ -34,7 +35,7 @@ skeletons:
 check-skeletons:
 	scripts/make-skeletons --check
 
-test: setup check-skeletons test-python test-bats
+test: setup check-skeletons test-python test-bats test-slides
 
 test-python:
 	$(PYTHON) -m pytest -q -p no:cacheprovider grader/tests
@@ -42,5 +43,17 @@ test-python:
 test-bats:
 	bats tests
 
+# Chromium is optional: where it cannot be installed, the render test says SKIP.
+test-slides:
+	@scripts/setup slides
+	@scripts/setup browser || echo "slides: Chromium could not be installed; the render test will be skipped"
+	$(MAKE) -C slides test
+
+slides:
+	@scripts/setup slides
+	@scripts/setup browser || echo "slides: Chromium could not be installed; building HTML only"
+	$(MAKE) -C slides
+
 clean:
 	for lab in labs/*/; do $(MAKE) -s -C $$lab clean; done
+	$(MAKE) -s -C slides clean
