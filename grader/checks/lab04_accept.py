@@ -17,7 +17,8 @@ def start_listening(run):
     run.need_free_port(SERVER_PORT)
     program = run.start("AttenteConnexion")
     fd = int(run.expect_line(program, SOCKET_CREATED).group("fd"))
-    info = run.wait_for_socket(program, listening, f"a socket listening on port {SERVER_PORT}")
+    info = run.wait_for_socket(program, listening, f"a socket listening on port {SERVER_PORT}",
+                               "After bind(), listen() makes the socket accept connections.")
     return program, fd, info
 
 

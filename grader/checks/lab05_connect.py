@@ -23,7 +23,8 @@ def connect_client(run, host, address=None):
     program = run.start("DemandeConnexion", host, str(SERVER_PORT))
     peer = run.accept(listener, program)
     run.wait_for_socket(program, established_with(peer),
-                        f"a socket ESTABLISHED with {listener.address[0]}:{SERVER_PORT}")
+                        f"a socket ESTABLISHED with {listener.address[0]}:{SERVER_PORT}",
+                        "Keep the connected socket open: wait in pause() once connect() succeeded.")
     return program, peer
 
 

@@ -31,6 +31,8 @@ from .results import LabResult, Report, CheckResult, render
 from .text import tail_lines
 
 GRADER_DIR = KIT / "grader"
+# Debian's interpreter, which sees Debian's pytest (the first python3 on PATH may not).
+PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 RUNNER_MARGIN = 30.0  # seconds a runner gets beyond the sum of its checks' budgets
 
 
@@ -107,7 +109,7 @@ class Grader:
                          build_note=build.note(), timeout_scale=self.timeout_scale)
         context_path = run_dir / "context.json"
         ctx.save(context_path)
-        command = sandbox.wrap([sys.executable, "-m", "kit.runner", str(context_path)], self.isolation)
+        command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)
         budget = sum(spec.timeout * self.timeout_scale + GRACE for spec in specs) + RUNNER_MARGIN
         log_path = run_dir / "runner.log"
         problem = ""

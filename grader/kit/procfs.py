@@ -199,14 +199,22 @@ def probe_socket(pid: int, fd: int) -> ProbedSocket:
         sock.close()
 
 
-def process_state(pid: int) -> str | None:
-    """The state letter of /proc/<pid>/stat (R, S, D, Z, T...), or None if gone."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first),
+    or None if the process is gone. The name is skipped by its closing
+    parenthesis: it may itself contain spaces and parentheses."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             text = stat.read()
     except OSError:
         return None
-    return text[text.rindex(")") + 2]
+    return text[text.rindex(")") + 2:].split()
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of /proc/<pid>/stat (R, S, D, Z, T...), or None if gone."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
 
 
 # System calls a process passes through without waiting for anything in
@@ -241,12 +249,8 @@ def thread_count(pid: int) -> int:
 
 
 def parent_of(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            text = stat.read()
-    except OSError:
-        return None
-    return int(text[text.rindex(")") + 2:].split()[1])
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else None
 
 
 def command_line(pid: int) -> str:

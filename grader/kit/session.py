@@ -96,7 +96,8 @@ class Session:
             match = program.match_stdout(line.regex, self.deadline.until(timeout))
             if not match:
                 self.fail(f"{program.name} prints a line like {line.describe()}",
-                          self._silence(program, timeout), hint)
+                          self._silence(program, timeout),
+                          hint or "Print the line on stdout, ending with a newline, at the moment the handout says.")
             step.outcome = f'"{cut(match.group(0).strip(), 100)}"'
         return match
 
@@ -106,7 +107,8 @@ class Session:
         with self.transcript.step(f"wait for {program.name} to report {shows}") as step:
             match = program.match_any(re.compile(pattern, re.IGNORECASE), self.deadline.until(timeout))
             if not match:
-                self.fail(f"{program.name} reports {shows}", self._silence(program, timeout), hint)
+                self.fail(f"{program.name} reports {shows}", self._silence(program, timeout),
+                          hint or "Report the error (on stdout or stderr) with the reason perror() or strerror() gives.")
             step.outcome = f'"{cut(match.group(0).strip(), 100)}"'
         return match
 
@@ -120,7 +122,8 @@ class Session:
         with self.transcript.step(f"wait for {program.name} to end") as step:
             status = program.wait_exit(self.deadline.until(timeout))
             if status is None:
-                self.fail(f"{program.name} ends", "it is still running", hint)
+                self.fail(f"{program.name} ends", "it is still running",
+                          hint or "Here the program must end by itself; it seems to wait or loop instead.")
             step.outcome = status.describe()
         return status
 
@@ -151,7 +154,8 @@ class Session:
             if not self.wait_until(settled, program=program):
                 status = program.poll()
                 observed = f"it {status.describe()}" if status else "it keeps running without waiting"
-                self.fail(f"{program.name} {what}", observed)
+                self.fail(f"{program.name} {what}", observed,
+                          "Here the program must stay alive and wait (e.g. in pause()) until it is interrupted.")
             step.outcome = "alive, waiting"
 
     def interrupt(self, program: Program) -> ExitStatus:
@@ -193,7 +197,8 @@ class Session:
                 self.fail(f"a server listening on {host}:{port}", "the connection was refused (no socket "
                           f"listens on port {port})", "The server must call listen() before the grader connects.")
             except TimeoutError:
-                self.fail(f"a server accepting connections on {host}:{port}", "the connection timed out")
+                self.fail(f"a server accepting connections on {host}:{port}", "the connection timed out",
+                          "The listening socket's queue may be full, or the server never calls listen().")
             self.peers.append(peer)
             step.outcome = f"connected from {peer.local[0]}:{peer.local[1]}"
         return peer
@@ -225,7 +230,8 @@ class Session:
             if peer is None:
                 status = program.poll()
                 observed = f"it {status.describe()} without connecting" if status else "no connection arrived"
-                self.fail(f"{program.name} connects to {listener.address[0]}:{listener.address[1]}", observed)
+                self.fail(f"{program.name} connects to {listener.address[0]}:{listener.address[1]}", observed,
+                          "Connect to the address and port given on the command line.")
             self.peers.append(peer)
             step.outcome = f"connection from {peer.remote[0]}:{peer.remote[1]}"
         return peer
@@ -274,7 +280,7 @@ class Session:
         return procfs.inet_table("self", "tcp")
 
     def wait_for_socket(self, program: Program, predicate: Callable[[procfs.FdInfo], bool], what: str,
-                        timeout: float | None = None) -> procfs.FdInfo:
+                        hint: str, timeout: float | None = None) -> procfs.FdInfo:
         """Wait until one of the program's descriptors satisfies predicate."""
         with self.transcript.step(f"wait until {program.name} has {what}") as step:
             def probe() -> procfs.FdInfo | None:
@@ -283,7 +289,7 @@ class Session:
             if info is None:
                 status = program.poll()
                 observed = f"it {status.describe()}" if status else "no such socket among its descriptors"
-                self.fail(f"{program.name} has {what}", observed)
+                self.fail(f"{program.name} has {what}", observed, hint)
             kind, name = snapshot.describe_fd(info, self.net.names())
             step.outcome = f"fd {info.fd}: {kind} {name}"
         return info
@@ -319,6 +325,9 @@ class Session:
         """The feedback of the check: what was expected and observed, the
         steps, the programs' output and sockets (at this moment)."""
         parts = []
+        if failure is not None and not any(step.failed for step in self.transcript.steps):
+            # The failure came from comparing facts after the last step: make that a step.
+            self.transcript.add(f"compare with what is expected: {failure.expected}").failed = True
         if failure is not None:
             parts.append(f"Expected: {failure.expected}\nObserved: {failure.observed}")
             if failure.hint:

@@ -32,7 +32,7 @@ def describe_fd(info: FdInfo, names: dict[str, str] | None = None) -> tuple[str,
         return "sock", f"protocol: {info.protocol or '?'}"
     if info.target.startswith("pipe:"):
         return "FIFO", "pipe"
-    if info.target.startswith("/dev/pts/") or info.target == "/dev/ptmx":
+    if info.target.startswith("/dev/"):
         return "CHR", info.target
     return "REG" if info.target.startswith("/") else "?", info.target
 
