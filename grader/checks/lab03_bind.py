@@ -56,11 +56,12 @@ def check_not_listening(run):
     program, _, fd, _ = start_bound(run)
     probed = run.probe(program, fd)
     with run.transcript.step(f"connect to {run.net.zeus}:{SERVER_PORT}") as step:
-        refused = run.connect_refused(run.net.zeus, SERVER_PORT)
-        run.require(not probed.listening and refused, "the connection is refused: nobody listens yet",
-                    "the socket accepts connections (it is listening)",
-                    "This lab stops after bind(): listen() turns the socket into a server socket in lab 04.")
-        step.outcome = "Connection refused"
+        outcome = run.connect_outcome(run.net.zeus, SERVER_PORT)
+        step.outcome = f"connection {outcome}"
+    run.require(not probed.listening and outcome == "refused", "the connection is refused: nobody listens yet",
+                f"the socket is {'listening' if probed.listening else 'not listening'} and the connection "
+                f"was {outcome}",
+                "This lab stops after bind(): listen() turns the socket into a server socket in lab 04.")
 
 
 @check("sigint", "waits until SIGINT, then stops", points=1)

@@ -63,7 +63,7 @@ def check_accept(run):
 
 @check("peer-localhost", "prints the client's IP address and port (a client on 127.0.0.1)", points=2)
 def check_peer_localhost(run):
-    program, client, _ = accept_client(run)
+    program, client, _ = accept_client(run, source="127.0.0.1")
     expect_client_line(run, program, client)
 
 

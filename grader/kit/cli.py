@@ -184,6 +184,7 @@ def main(argv: list[str]) -> int:
         print(f"grader/grade: {error}", file=sys.stderr)
         return 2
     started = time.monotonic()
+    os.umask(0o022)  # the programs run under a grading uid: what we build must be readable by it
     work = Path(tempfile.mkdtemp(prefix="slk-grade-"))
     work.chmod(0o755)  # the programs run under a grading uid and must reach their binaries
     submission = str(args.submission or "solutions/")

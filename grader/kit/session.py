@@ -203,17 +203,19 @@ class Session:
             step.outcome = f"connected from {peer.local[0]}:{peer.local[1]}"
         return peer
 
-    def connect_refused(self, host: str, port: int) -> bool:
-        """Try to connect; True if refused (nothing listening), else the
-        connection is closed at once and False is returned."""
+    def connect_outcome(self, host: str, port: int) -> str:
+        """Try to connect, and say what happened: "refused" (nothing listens),
+        "accepted" (the connection is closed at once), "timed out", or the error."""
         try:
             peer = connect(host, port, self.deadline.until(2.0))
         except ConnectionRefusedError:
-            return True
-        except (TimeoutError, OSError):
-            return False
+            return "refused"
+        except TimeoutError:
+            return "timed out"
+        except OSError as error:
+            return f"failed: {error.strerror}"
         peer.close()
-        return False
+        return "accepted"
 
     def listen(self, port: int, host: str = "0.0.0.0") -> Listener:
         with self.transcript.step(f"the grader listens on {self._named(host)}:{port}") as step:
