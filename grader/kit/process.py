@@ -39,7 +39,7 @@ class Limits:
     cpu_seconds: int = 20
     address_space: int | None = 2 << 30    # bytes; None for sanitizer builds
     open_files: int = 256
-    processes: int | None = 64             # per user: only applied when running as a grading uid
+    processes: int | None = 64             # RLIMIT_NPROC: counts every process of the uid
     file_size: int = 16 << 20
 
     def prlimit_args(self) -> list[str]:

@@ -46,7 +46,6 @@ class Session:
         self.programs: list[Program] = []
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
-        self.notes: list[str] = []
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
@@ -83,6 +82,10 @@ class Session:
                     raise RuntimeError("the descriptor-filling library was not built")
                 env["LD_PRELOAD"] = self.ctx.fill_fds_lib
             user = sandbox.program_user(self.isolation, self.ctx.slot)
+            if user is None:
+                # RLIMIT_NPROC counts every process of the user: only a grading
+                # uid of its own makes it a limit on this program alone.
+                limits = dataclasses.replace(limits, processes=None)
             program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env, limits=limits,
                                     user=user, interactive=interactive)
             self.programs.append(program)
