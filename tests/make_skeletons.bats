@@ -119,3 +119,16 @@ generate() {
     [ "$status" -eq 0 ]
     [ "$(cat "$WORK/labs/99-demo/README.md")" = "the handout" ]
 }
+
+@test "files marked reference only stay in solutions, as do built programs" {
+    write_solution '#include <cstdio>' 'int main() { return 0; }'
+    mkdir -p "$WORK/solutions/99-demo/variant"
+    printf '%s\n' '// KIT: reference only (a whole other solution)' 'int f() { return 1; }' \
+        > "$WORK/solutions/99-demo/variant/Other.cpp"
+    printf '\177ELF\0\0binary' > "$WORK/solutions/99-demo/Demo"
+    generate
+    [ "$status" -eq 0 ]
+    [ -f "$WORK/labs/99-demo/Demo.cpp" ]
+    [ ! -e "$WORK/labs/99-demo/variant/Other.cpp" ]
+    [ ! -e "$WORK/labs/99-demo/Demo" ]
+}

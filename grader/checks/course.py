@@ -33,3 +33,31 @@ NAMES = Line("Hote: <host> -- Service: <service>", "Host: <host> -- Service: <se
 EMFILE = r"too many open files"
 EADDRINUSE = r"address already in use"
 ECONNREFUSED = r"connection refused"
+
+# Labs 06-07: the server's and the client's byte counts, with the bytes between "--".
+READ = Line("nbLus = <n> Lu: --<bytes>--", "read = <n> bytes: --<bytes>--",
+            r"(?:nb\s*lus|read)\s*=\s*(?P<n>\d+)\s*(?:lu|bytes)\s*:\s*--(?P<data>.*)--")
+WRITTEN = Line("nbEcrits = <n>", "written = <n>",
+               rf"(?:nb\s*{E}crits|written)\s*=\s*(?P<n>\d+)(?:\s*(?:{E}crit|bytes)\s*:\s*--(?P<data>.*)--)?")
+REUSEADDR = Line("SO_REUSEADDR = <value>", "SO_REUSEADDR = <value>", r"SO_REUSEADDR\s*[=:]\s*(?P<value>-?\d+)")
+
+# Labs 09-11: the iterative server and its interactive client (TCP library frames).
+SERVER_STARTED = Line("Demarrage du serveur.", "Server started.", rf"\bd{E}marrage\s+du\s+serveur|\bserver\s+started")
+REQUEST_RECEIVED = Line("Requete recue = <request>", "Request received = <request>",
+                        rf"(?:requ{E}te\s+re(?:c|ç)ue|request\s+received)\s*[=:] ?(?P<text>[^\r\n]*)\r?\n")
+SERVER_STOPPED = Line("Arret du serveur.", "Server stopped.", r"\b(?:arr(?:e|ê)t\s+du\s+serveur|server\s+stopped)")
+CONNECTED = Line("Connecte sur le serveur.", "Connected to the server.",
+                 rf"\b(?:connect{E}\s+(?:sur|au)\s+(?:le\s+)?serveur|connected\s+to\s+the\s+server)")
+PROMPT = Line("Requete a envoyer (<CTRL-C> pour fin) : ", "Request to send (<CTRL-C> to stop): ",
+              rf"(?:requ{E}te\s+(?:a|à)\s+envoyer|request\s+to\s+send)[^:\n]*:")
+ANSWER_RECEIVED = Line("Reponse recue = <answer>", "Answer received = <answer>",
+                       rf"(?:r{E}ponse\s+re(?:c|ç)ue|answer\s+received)\s*[=:] ?(?P<text>[^\r\n]*)\r?\n")
+SERVER_GONE = Line("Serveur arrete, pas de reponse recue.", "Server stopped, no answer received.",
+                   rf"\b(?:serveur\s+arr(?:e|ê)t{E}|server\s+(?:stopped|closed|has\s+stopped))")
+
+# Lab 08: ServeurTest and ClientTest (counts, then the data between "--").
+NB_READ = Line("NbLus = <n>", "bytes received = <n>", r"(?:\bnb\s*lus|bytes\s+received)\s*=\s*(?P<n>-?\d+)")
+READ_DATA = Line("Lu    = --<data>--", "received = --<data>--", r"(?:\blu|\breceived)\s*=\s*--(?P<data>[^\r\n]*)--")
+NB_WRITTEN = Line("NbEcrits = <n>", "bytes sent = <n>", rf"(?:\bnb\s*{E}crits|bytes\s+sent)\s*=\s*(?P<n>-?\d+)")
+WRITTEN_DATA = Line("Ecrit    = --<data>--", "sent = --<data>--",
+                    rf"(?:\b{E}crit|\bsent)\s*=\s*--(?P<data>[^\r\n]*)--")

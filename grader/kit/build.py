@@ -64,42 +64,104 @@ class LabBuild:
         return "\n".join(lines)
 
 
-def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False) -> LabBuild:
+@dataclass(frozen=True)
+class Library:
+    """The library lab a lab links with, and where its files come from."""
+    lab: Lab               # e.g. 08-tcp-lib
+    folder: Path | None    # the folder holding its files (None: not submitted)
+    label: str             # "your 08-tcp-lib" or "the kit's reference 08-tcp-lib"
+
+
+LIBRARY_VARIABLE = "TCPLIB_DIR"  # the lab Makefiles' name for the library's folder
+
+
+def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
+              library: Library | None = None, test_suite: str | None = None, name: str = "") -> LabBuild:
+    """Build the submitted sources of lab in work/<name or lab>: with library's
+    files (copied in), and the lab's test suite (plain and ASan) if it has one."""
     folder, note = submitted_folder(submission, lab)
-    build_dir = work / lab.name
+    build_dir = work / (name or lab.name)
     build = LabBuild(lab, build_dir, submitted=folder is not None, folder_note=note)
-    build.programs = {name: None for name in lab.programs}
+    build.programs = {program: None for program in lab.programs}
     if folder is None:
         return build
     build_dir.mkdir(parents=True)
     shutil.copy2(lab.kit_dir / "Makefile", build_dir / "Makefile")
     wanted = set(lab.student_files)
-    for name in sorted(wanted):
-        source = folder / name
+    for file in sorted(wanted):
+        source = folder / file
         if source.is_file():
-            shutil.copyfile(source, build_dir / name)
-            build.copied.append(name)
+            shutil.copyfile(source, build_dir / file)
+            build.copied.append(file)
         else:
-            build.missing.append(name)
+            build.missing.append(file)
     kit_files = {p.name for p in lab.kit_dir.iterdir()}  # the Makefile, the handout...
     build.ignored = sorted(p.name for p in folder.iterdir()
                            if p.name not in wanted and p.name not in kit_files and not p.name.startswith(".")
                            and not (p.is_file() and os.access(p, os.X_OK)))
-    command = ["make", "-k", "-C", str(build_dir), f"KIT_MK={KIT / 'mk'}", "OUT=."]
+    variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
+    if library is not None:
+        library_dir = build_dir / library.lab.name
+        library_dir.mkdir()
+        for file in library.lab.library_files:
+            source = library.folder / file if library.folder else None
+            if source is not None and source.is_file():
+                shutil.copyfile(source, library_dir / file)
+                build.copied.append(f"{library.lab.name}/{file} ({library.label})")
+            else:
+                build.missing.append(f"{library.lab.name}/{file} ({library.label})")
+        variables.append(f"{LIBRARY_VARIABLE}={library_dir}")
     if sanitize:
-        command.append("SAN=address,undefined")
-    try:
-        made = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C"})
-        build.log = made.stdout.decode(errors="replace")
-    except subprocess.TimeoutExpired as expired:
-        build.log = (expired.stdout or b"").decode(errors="replace") + f"\n(make was stopped after {BUILD_TIMEOUT} s)"
-    build.log = cut(_drop_make_noise(build.log), LOG_LIMIT)
-    for name in build.programs:
-        binary = build_dir / name
+        variables.append("SAN=address,undefined")
+    build.log = _make(["-C", str(build_dir), *variables])
+    for program in build.programs:
+        binary = build_dir / program
         if binary.is_file() and os.access(binary, os.X_OK):
-            build.programs[name] = str(binary)
+            build.programs[program] = str(binary)
+    if test_suite:
+        build.programs.update(build_test_suite(build, KIT / test_suite))
     return build
+
+
+def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:
+    """The lab's test binary linked with the student's files, plain and under ASan + UBSan."""
+    program = f"{makefile.stem}_tests"
+    built: dict[str, str | None] = {}
+    for flavour, extra in ((program, []), (f"{program}-asan", ["SAN=address,undefined"])):
+        out = build.dir / flavour.replace(program, "tests")
+        log = _make(["-f", str(makefile), f"LIB_DIR={build.dir}", f"OUT={out}", *extra])
+        binary = out / program
+        ok = binary.is_file() and os.access(binary, os.X_OK)
+        built[flavour] = str(binary) if ok else None
+        if not ok:
+            build.log += f"\n[{flavour}: the test suite did not build]\n" + log
+    return built
+
+
+def build_reference(lab: Lab, programs: tuple[str, ...], work: Path, library: Lab | None) -> dict[str, str | None]:
+    """The kit's reference programs of lab (from solutions/), or nothing where the
+    kit has no solutions (a student's copy of the kit)."""
+    source = KIT / "solutions" / lab.name
+    if not programs or not source.is_dir():
+        return {}
+    build_dir = work / "reference" / lab.name
+    shutil.copytree(source, build_dir, symlinks=False)
+    variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
+    if library is not None:
+        variables.append(f"{LIBRARY_VARIABLE}={KIT / 'solutions' / library.name}")
+    _make(["-C", str(build_dir), *variables, *programs])
+    return {program: str(build_dir / program) if (build_dir / program).is_file() else None for program in programs}
+
+
+def _make(arguments: list[str]) -> str:
+    """Run make -k; its output (compiler messages), bounded."""
+    try:
+        made = subprocess.run(["make", "-k", "-s", *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C"})
+        log = made.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired as expired:
+        log = (expired.stdout or b"").decode(errors="replace") + f"\n(make was stopped after {BUILD_TIMEOUT} s)"
+    return cut(_drop_make_noise(log), LOG_LIMIT)
 
 
 def _drop_make_noise(log: str) -> str:

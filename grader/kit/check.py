@@ -75,3 +75,22 @@ def checks_in(module: ModuleType) -> list[tuple[Callable, CheckSpec]]:
 
 def load_checks(module_name: str) -> list[tuple[Callable, CheckSpec]]:
     return checks_in(importlib.import_module(module_name))
+
+
+@dataclass(frozen=True)
+class LabOptions:
+    """How a lab is built for its checks, declared next to LAB in its module:
+
+        REFERENCE = ("Serveur",)   # reference programs some checks start (run.start(..., reference=True))
+        LIBRARY = "08-tcp-lib"     # linked with the student's library lab, and graded again with the kit's
+        TEST_SUITE = "grader/gtest/tcp.mk"  # a test binary built from the student's files (plain and ASan)
+    """
+    reference: tuple[str, ...] = ()
+    library: str | None = None
+    test_suite: str | None = None
+
+
+def lab_options(module_name: str) -> LabOptions:
+    module = importlib.import_module(module_name)
+    return LabOptions(tuple(getattr(module, "REFERENCE", ())), getattr(module, "LIBRARY", None),
+                      getattr(module, "TEST_SUITE", None))

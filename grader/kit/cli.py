@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import sandbox
-from .build import LabBuild, build_lab, build_native
-from .check import CheckSpec, load_checks
+from .build import LabBuild, Library, build_lab, build_native, build_reference
+from .check import CheckSpec, lab_options, load_checks
 from .context import RunContext
-from .labs import KIT, Lab, UnknownLab, find_labs
+from .labs import KIT, Lab, UnknownLab, find_labs, lab_named, submitted_folder
 from .plugin import GRACE
 from .results import LabResult, Report, CheckResult, render
 from .text import tail_lines
@@ -88,17 +88,54 @@ class Grader:
         specs = [spec for _, spec in load_checks(lab.check_module)]
         if self.args.check:
             specs = [spec for spec in specs if spec.id in self.args.check]
-        build = build_lab(lab, self.submission, self.work / "build", self.args.sanitize)
-        result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
-        if not build.submitted:
-            result.tests += [not_run(spec, "failed", f"Not submitted: no folder {lab.name}/ in the submission.")
-                             for spec in specs]
+        options = lab_options(lab.check_module)
+        library = lab_named(options.library) if options.library else None
+        reference = build_reference(lab, options.reference, self.work, library)
+        slot = self.args.slot + index
+        if library is None:
+            build = build_lab(lab, self.submission, self.work / "build", self.args.sanitize,
+                              test_suite=options.test_suite)
+            result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
+            if not build.submitted:
+                result.tests += self.not_submitted(lab, specs)
+                return result
+            result.tests += self.run_checks(lab, build, specs, slot, reference)
             return result
-        result.tests += self.run_checks(lab, build, specs, self.args.slot + index)
+        return self.grade_with_library(lab, library, specs, slot, reference, options.test_suite)
+
+    def grade_with_library(self, lab: Lab, library: Lab, specs: list[CheckSpec], slot: int,
+                           reference: dict[str, str | None], test_suite: str | None) -> LabResult:
+        """A lab that links a library lab (09 links 08's TCP library): graded with the
+        student's library and again with the kit's reference one; each check scores
+        the better of the two, so a defect of the library costs points once, in its own lab."""
+        own_folder, _ = submitted_folder(self.submission, library)
+        variants = [Library(library, own_folder, f"your {library.name}")]
+        reference_folder = KIT / "solutions" / library.name
+        if reference_folder.is_dir():
+            variants.append(Library(library, reference_folder, f"the kit's reference {library.name}"))
+        builds = [build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
+                            test_suite=test_suite, name=f"{lab.name}+{'own' if i == 0 else 'reference'}-library")
+                  for i, variant in enumerate(variants)]
+        submitted = builds[0].submitted
+        entry = build_result(lab, builds[0])
+        entry.output = "\n\n".join(f"Linked with {variant.label}:\n{build.summary()}"
+                                    for variant, build in zip(variants, builds))
+        entry.status = "passed" if all(b.submitted and b.built_all and not b.missing for b in builds[:1]) else "failed"
+        result = LabResult(lab.name, submitted, [entry])
+        if not submitted:
+            result.tests += self.not_submitted(lab, specs)
+            return result
+        runs = [self.run_checks(lab, build, specs, slot, reference, f"linked with {variant.label}")
+                for variant, build in zip(variants, builds)]
+        result.tests += [merge_variants(variants, outcomes) for outcomes in zip(*runs)]
         return result
 
-    def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: int) -> list[CheckResult]:
-        run_dir = self.work / "runs" / lab.name
+    def not_submitted(self, lab: Lab, specs: list[CheckSpec]) -> list[CheckResult]:
+        return [not_run(spec, "failed", f"Not submitted: no folder {lab.name}/ in the submission.") for spec in specs]
+
+    def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: int,
+                   reference: dict[str, str | None], variant: str = "") -> list[CheckResult]:
+        run_dir = self.work / "runs" / build.dir.name
         run_dir.mkdir(parents=True)
         results_path = run_dir / "results.jsonl"
         ctx = RunContext(lab=lab.name, check_module=lab.check_module, build_dir=str(build.dir),
@@ -106,7 +143,8 @@ class Grader:
                          results_path=str(results_path), work_dir=str(run_dir),
                          submission=self.display_submission(), sanitize=self.args.sanitize,
                          fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
-                         build_note=build.note(), timeout_scale=self.timeout_scale)
+                         build_note=build.note(), timeout_scale=self.timeout_scale,
+                         reference_programs=reference, variant=variant)
         context_path = run_dir / "context.json"
         ctx.save(context_path)
         command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)
@@ -148,6 +186,25 @@ class Grader:
             return str(self.submission.relative_to(Path.cwd()))
         except ValueError:
             return str(self.submission)
+
+
+def merge_variants(variants: list[Library], outcomes: tuple[CheckResult, ...]) -> CheckResult:
+    """One check graded with each library: the better score, and both stories."""
+    best = max(outcomes, key=lambda result: result.score)
+    if len(outcomes) == 1:
+        story = (f"(Graded with {variants[0].label} only: the kit's reference library is not available here.)\n"
+                 + best.output)
+    elif all(result.passed for result in outcomes):
+        story = f"Passed with {variants[0].label} and with {variants[1].label}.\n\n{outcomes[0].output}"
+    else:
+        story = "\n\n".join(f"Linked with {variant.label}: {result.status.upper()}\n{result.output}"
+                             for variant, result in zip(variants, outcomes))
+        if outcomes[1].passed and not outcomes[0].passed:
+            story = (f"Full points: this check passes with {variants[1].label}, so what fails with "
+                     f"{variants[0].label} is a defect of your library, counted in its own lab.\n\n" + story)
+    return CheckResult(best.id, best.lab, best.name, best.points, best.score, best.status, story, best.visibility,
+                       "\n".join(result.internal for result in outcomes if result.internal),
+                       sum(result.duration for result in outcomes))
 
 
 def write(text: str, output: Path | None) -> None:

@@ -23,6 +23,8 @@ class RunContext:
     check_ids: list[str] = field(default_factory=list)  # only these (all when empty)
     build_note: str = ""                      # why a program is missing, for feedback
     timeout_scale: float = 1.0                # multiplies every check's time budget
+    reference_programs: dict[str, str | None] = field(default_factory=dict)  # the lab's reference, built
+    variant: str = ""                         # e.g. "linked with the reference TCP library"
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

@@ -39,9 +39,21 @@ class Lab:
 
     @property
     def programs(self) -> list[str]:
+        return self._makefile_list("PROGRAMS")
+
+    @property
+    def library_files(self) -> list[str]:
+        """The files other labs link with (a library lab's COMMON_SRCS and HEADERS)."""
+        return self._makefile_list("COMMON_SRCS") + self._makefile_list("HEADERS")
+
+    def _makefile_list(self, variable: str) -> list[str]:
         makefile = (self.kit_dir / "Makefile").read_text()
-        match = re.search(r"^PROGRAMS\s*:?=\s*(.*)$", makefile, re.MULTILINE)
+        match = re.search(rf"^{variable}\s*:?=\s*(.*)$", makefile, re.MULTILINE)
         return match.group(1).split() if match else []
+
+
+def lab_named(name: str, kit: Path = KIT) -> Lab:
+    return Lab(name, kit / "labs" / name)
 
 
 def all_labs(kit: Path = KIT) -> list[Lab]:

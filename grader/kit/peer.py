@@ -86,6 +86,20 @@ class Peer:
         """Everything the peer sends until it closes its side."""
         return self._receive(lambda buffer: None, until)
 
+    def pending(self) -> bytes:
+        """What has arrived and not been consumed, without waiting."""
+        self.sock.settimeout(0)  # a socket with a timeout would wait even with MSG_DONTWAIT
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except (BlockingIOError, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            self.buffer += chunk
+            self.transcript += chunk
+        return self.buffer
+
     def close(self) -> None:
         self.sock.close()
 

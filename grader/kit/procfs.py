@@ -147,6 +147,7 @@ class ProbedSocket:
     protocol: str      # "TCP", "UDP", ...
     local: Address | None
     listening: bool
+    reuse_address: bool = False  # SO_REUSEADDR is set
 
     @property
     def bound(self) -> bool:
@@ -194,7 +195,8 @@ def probe_socket(pid: int, fd: int) -> ProbedSocket:
             name = sock.getsockname()
             local = (name[0], name[1])
         listening = bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
-        return ProbedSocket(family, kind, proto, local, listening)
+        reuse = bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR))
+        return ProbedSocket(family, kind, proto, local, listening, reuse)
     finally:
         sock.close()
 

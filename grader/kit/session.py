@@ -28,7 +28,7 @@ from .lines import Line
 from .network import Network
 from .peer import Listener, Peer, bind_probe, connect
 from .process import ExitStatus, Limits, Program, start_program
-from .text import cut, indent_block, tail_lines
+from .text import cut, first_difference, indent_block, show_wire, tail_lines
 from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
 
 T = TypeVar("T")
@@ -58,7 +58,13 @@ class Session:
         base = Limits(address_space=None) if self.ctx.sanitize else Limits()
         return dataclasses.replace(base, **changes)
 
-    def program_path(self, name: str) -> Path:
+    def program_path(self, name: str, reference: bool = False) -> Path:
+        if reference:
+            path = self.ctx.reference_programs.get(name)
+            if path is None:
+                raise CheckSkipped(f"this check needs the kit's reference {name}, which is not available here "
+                                   "(the kit's solutions/ folder is not part of this copy of the kit)")
+            return Path(path)
         path = self.ctx.programs.get(name)
         if path is None:
             note = f" {self.ctx.build_note}" if self.ctx.build_note else ""
@@ -68,10 +74,12 @@ class Session:
         return Path(path)
 
     def start(self, name: str, *args: str, interactive: bool = False, fill_descriptors: bool = False,
-              limits: Limits | None = None) -> Program:
-        """Start one of the lab's programs, as `./name args` in its folder."""
-        path = self.program_path(name)
-        with self.transcript.step(f"$ ./{' '.join([name, *args])}") as step:
+              limits: Limits | None = None, reference: bool = False) -> Program:
+        """Start one of the lab's programs, as `./name args` in its folder
+        (with reference=True, the kit's reference program of that name)."""
+        path = self.program_path(name, reference)
+        shown = f"{name} (the kit's reference)" if reference else name
+        with self.transcript.step(f"$ ./{' '.join([name, *args])}" + ("   # the kit's reference " + name if reference else "")) as step:
             limits = limits or self.limits()
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "dumb",
                    "HOME": self.ctx.build_dir,
@@ -88,6 +96,7 @@ class Session:
                 limits = dataclasses.replace(limits, processes=None)
             program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env, limits=limits,
                                     user=user, interactive=interactive)
+            program.name = shown
             self.programs.append(program)
             step.outcome = f"pid {program.pid}"
         return program
@@ -160,6 +169,11 @@ class Session:
                 self.fail(f"{program.name} {what}", observed,
                           "Here the program must stay alive and wait (e.g. in pause()) until it is interrupted.")
             step.outcome = "alive, waiting"
+
+    def type_line(self, program: Program, text: str) -> None:
+        """Type a line at the program's terminal (it was started interactive)."""
+        with self.transcript.step(f"type \"{text}\" and Enter at {program.name}'s prompt"):
+            program.write_stdin(text.encode() + b"\n")
 
     def interrupt(self, program: Program) -> ExitStatus:
         """Send SIGINT (as Ctrl-C would) and expect the program to stop: killed
@@ -240,6 +254,64 @@ class Session:
             self.peers.append(peer)
             step.outcome = f"connection from {peer.remote[0]}:{peer.remote[1]}"
         return peer
+
+    def send(self, peer: Peer, data: bytes, what: str = "") -> None:
+        """Send bytes on one of the grader's connections (all of them)."""
+        with self.transcript.step(f"send {show_wire(data)}" + (f" ({what})" if what else "")):
+            try:
+                peer.send(data)
+            except OSError as error:
+                self.fail(f"the connection accepts {len(data)} more bytes",
+                          f"sending failed: {error.strerror or error}",
+                          "The other side closed or reset the connection before the grader had sent everything.")
+
+    def receive(self, peer: Peer, expected: bytes, who: str, hint: str = "", timeout: float | None = None) -> bytes:
+        """Receive exactly len(expected) bytes and require that they are `expected`."""
+        with self.transcript.step(f"receive {show_wire(expected)} from {who}") as step:
+            got = peer.recv_exactly(len(expected), self.deadline.until(timeout))
+            if got.data != expected:
+                at = first_difference(got.data, expected)
+                how = ("then the connection was reset" if got.reset else "then the connection was closed"
+                       if got.closed else "then nothing more came" if not got.complete else "")
+                self.fail(f"{who} sends {show_wire(expected, keep_from=at)}",
+                          f"it sent {show_wire(got.data, keep_from=at)}" + (f", {how}" if how else "")
+                          + (f" (they differ from byte {at} on)" if got.data and at < len(got.data) else ""),
+                          hint or "Send exactly the bytes the handout shows: no '\\0', no newline, nothing more.")
+            step.outcome = "received"
+        return got.data
+
+    def receive_until(self, peer: Peer, delimiter: bytes, who: str, hint: str = "",
+                      timeout: float | None = None) -> bytes:
+        """Receive up to and including delimiter (e.g. the end marker of a frame)."""
+        with self.transcript.step(f"receive from {who} up to {show_wire(delimiter)}") as step:
+            got = peer.recv_until(delimiter, self.deadline.until(timeout))
+            if not got.complete:
+                how = "the connection was reset" if got.reset else "the connection was closed" if got.closed \
+                    else "nothing more came"
+                self.fail(f"{who} sends bytes ending with {show_wire(delimiter)}",
+                          f"it sent {show_wire(got.data)}, then {how}", hint)
+            step.outcome = show_wire(got.data)
+        return got.data
+
+    def expect_closed(self, peer: Peer, who: str, hint: str = "", timeout: float | None = None) -> None:
+        """The other side closes the connection (EOF) and sends nothing more."""
+        with self.transcript.step(f"wait for {who} to close the connection") as step:
+            got = peer.wait_closed(self.deadline.until(timeout))
+            if got.data or not got.closed:
+                more = f"it sent {show_wire(got.data)} more" if got.data else ""
+                still = "the connection is still open" if not got.closed else "then it closed"
+                self.fail(f"{who} closes the connection after its answer (the grader reads end-of-file)",
+                          ", ".join(part for part in (more, still) if part),
+                          hint or "close() the socket once the answer is sent.")
+            step.outcome = "connection reset" if got.reset else "end of file"
+
+    def expect_nothing_received(self, peer: Peer, who: str, why: str) -> None:
+        """Nothing has arrived on this connection yet (a look, not a wait)."""
+        with self.transcript.step(f"check that nothing has come from {who} yet ({why})") as step:
+            pending = peer.pending()
+            if pending:
+                self.fail(f"nothing from {who} yet ({why})", f"it has already sent {show_wire(pending)}")
+            step.outcome = "nothing"
 
     def need_free_port(self, port: int) -> None:
         """Skip the check if port is taken on this machine. With namespaces

@@ -124,3 +124,20 @@ def test_course_programs_score_as_documented():
     failed = {id for id, status in outcome(results).items() if status != "passed"}
     assert failed == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
                       "02-name-resolution/unknown-host"}
+
+
+def test_a_library_defect_costs_points_once(tmp_path):
+    """Lab 09 links the student's 08-tcp-lib: with a broken Send there, 09 still
+    scores full marks (graded again with the kit's library) and says why."""
+    submission = copy_solutions(tmp_path / "submission", "08-tcp-lib", "09-iterative-server")
+    library = submission / "08-tcp-lib" / "TCP.cpp"
+    text = library.read_text()
+    assert text.count("int Send(int sSocket") == 1
+    library.write_text(text.replace("int Send(int sSocket", "int Send_replaced(int sSocket")
+                       + "\nint Send(int, const char*, int taille) { return taille; }  // sends nothing\n")
+    results = grade("--submission", str(submission), "--lab", "09", env={"SLK_TIMEOUT_SCALE": "0.3"})
+    tests = checks(results)
+    assert tests and all(t["status"] == "passed" for t in tests), [t["name"] for t in tests if t["status"] != "passed"]
+    echo = next(t for t in tests if t["extra_data"]["id"] == "09-iterative-server/echo")
+    assert "defect of your library" in echo["output"]
+    assert "Linked with your 08-tcp-lib: FAILED" in echo["output"]

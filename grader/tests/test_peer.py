@@ -69,3 +69,14 @@ def test_connection_refused_and_bind_probe():
         assert error is not None and error.errno == errno.EADDRINUSE
         with pytest.raises(ConnectionRefusedError):
             connect("127.0.0.1", port, time.monotonic() + 5)
+
+
+def test_pending_takes_what_arrived_without_waiting(pair):
+    client, server = pair
+    assert server.pending() == b""
+    client.send(b"early")
+    got = server.recv_exactly(2, time.monotonic() + 5)  # waits for the bytes to arrive
+    assert got.data == b"ea"
+    assert server.pending() == b"rly"
+    got = server.recv_exactly(3, time.monotonic() + 5)  # pending bytes are still there to consume
+    assert got.complete and got.data == b"rly"

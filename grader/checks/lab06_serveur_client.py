@@ -1,0 +1,99 @@
+"""Checks of lab 06: a server and a client exchange bytes with read() and write()."""
+
+from kit.check import check
+from kit.network import SERVER_PORT
+
+from checks.exchange import (ANSWER, PREFIX, REQUEST, client_against, exchange, expect_bind_refused, expect_read,
+                             expect_time_wait, expect_written, start_server)
+
+LAB = "06-serveur-client"
+REFERENCE = ("Serveur",)
+
+
+@check("answer", "answers \"[SERVEUR] abcdefgh\" (18 bytes) to the request \"abcdefgh\"", points=2)
+def check_answer(run):
+    exchange(run, start_server(run))
+
+
+@check("two-reads", "reads 8 bytes sent at once in two reads of 5 then 3 bytes", points=1)
+def check_two_reads(run):
+    server = start_server(run)
+    exchange(run, server)
+    expect_read(run, server, REQUEST[:5], "read(fd, buffer, 5) returns at most 5 bytes, even when 8 are waiting.")
+    expect_read(run, server, REQUEST[5:], "The second read(fd, buffer, 5) returns the 3 bytes left: read() returns "
+                                           "what is there, without waiting for the 5 it asks for.")
+    expect_written(run, server, ANSWER)
+
+
+@check("segmented", "reports what each read returned when the request comes in pieces (3 bytes, then 2)", points=2)
+def check_segmented(run):
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(client, b"abc", "a first piece")
+    expect_read(run, server, b"abc", "With 3 bytes there, read(fd, buffer, 5) returns 3: print what it returned, "
+                                     "not what you hoped for.")
+    run.send(client, b"de", "a second piece, once the server has read the first")
+    expect_read(run, server, b"de")
+    run.receive(client, PREFIX + b"abcde", server.name,
+                "Answer with the bytes the reads returned (5 here, not 8): count them from read()'s return "
+                "values.")
+    expect_written(run, server, PREFIX + b"abcde")
+
+
+@check("closes", "closes the connection after answering and exits with status 0", points=1)
+def check_closes(run):
+    server = start_server(run)
+    client = exchange(run, server)
+    run.expect_closed(client, server.name, "close() the service socket (and the listening one) once the answer "
+                                           "is written.")
+    status = run.expect_exit(server)
+    run.require(status.code == 0, "Serveur exits with status 0", f"it {status.describe()}")
+
+
+@check("time-wait", "leaves TIME_WAIT on the server's side, so that restarting it at once fails: "
+                    "\"Address already in use\"", points=1)
+def check_time_wait(run):
+    server = start_server(run)
+    client = exchange(run, server)
+    expect_time_wait(run, client)
+    run.expect_exit(server)
+    expect_bind_refused(run)
+
+
+@check("client-sends", "Client sends the 8 bytes \"abcdefgh\" and prints all of the answer, "
+                       "even when it comes in two pieces", points=1)
+def check_client_sends(run):
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
+    peer = run.accept(listener, client)
+    run.receive(peer, REQUEST, client.name, "Send the 8 bytes of \"abcdefgh\" (without its '\\0').")
+    run.send(peer, b"[GRADER] ", "a first piece of the answer")
+
+    def consumed():
+        mine = [s for s in run.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
+        return not mine or mine[0].recv_queue == 0
+
+    with run.transcript.step(f"wait until {client.name} has read the first piece") as step:
+        run.require(run.wait_until(consumed, program=client), "Client reads the first piece of the answer",
+                    "it has not read it", "After sending, read() the answer.")
+        step.outcome = "read"
+    run.send(peer, b"12345678", "the rest of the answer")
+    with run.transcript.step("the grader closes the connection (end of the answer)") as step:
+        peer.close()
+        step.outcome = "closed"
+    expect_written(run, client, REQUEST)
+    expect_read(run, client, b"[GRADER] 12345678",
+                "One read() returns what has arrived so far: read until read() returns 0 (the server "
+                "closed), adding up the bytes, and print the whole answer.")
+    status = run.expect_exit(client)
+    run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
+
+
+@check("client-reference", "Client works with the kit's reference Serveur", points=1)
+def check_client_reference(run):
+    client_against(run, start_server(run, reference=True))
+
+
+@check("client-own", "Client works with your Serveur", points=1)
+def check_client_own(run):
+    client_against(run, start_server(run))

@@ -1,0 +1,171 @@
+"""Checks of lab 09: an iterative echo server and its client, on the TCP library.
+
+The programs link the student's 08-tcp-lib; the grader runs every check again
+with the kit's reference library and keeps the better result (see LIBRARY).
+"""
+
+import socket
+import struct
+
+from kit.check import check
+from kit.network import SERVER_PORT
+
+from checks.course import ANSWER_RECEIVED, CONNECTED, PROMPT, REQUEST_RECEIVED, SERVER_GONE, SERVER_STOPPED
+
+LAB = "09-iterative-server"
+LIBRARY = "08-tcp-lib"
+
+MARKER = b"#)"
+PREFIX = b"[SERVEUR] "
+PORT = str(SERVER_PORT)
+
+
+def frame(payload: bytes) -> bytes:
+    return payload + MARKER
+
+
+def listening(info):
+    return info.inet is not None and info.inet.state == "LISTEN" and info.inet.local[1] == SERVER_PORT
+
+
+def start_server(run):
+    run.need_free_port(SERVER_PORT)
+    server = run.start("Serveur", PORT)
+    run.wait_for_socket(server, listening, f"a socket listening on port {SERVER_PORT}",
+                        "ServerSocket(port) makes the listening socket; the port comes from argv[1].")
+    return server
+
+
+def echo(run, server, client, payload: bytes, pieces: list[bytes] | None = None) -> None:
+    """Send one request (in pieces if given) and expect its answer."""
+    for piece in pieces or [frame(payload)]:
+        run.send(client, piece)
+    run.receive(client, frame(PREFIX + payload), server.name,
+                "The answer is a frame: \"[SERVEUR] \" + the request, sent with Send() (which adds \"#)\").")
+
+
+@check("echo", "answers \"[SERVEUR] \" + each request, over several requests of one client", points=2)
+def check_echo(run):
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    for payload in (b"Hello there !", b"Bye bye ;)", b"x"):
+        echo(run, server, client, payload)
+    line = run.expect_line(server, REQUEST_RECEIVED)
+    run.require(line.group("text") == "Hello there !", "Requete recue = Hello there !",
+                line.group(0).strip(), "Print the request as Receive() returned it (its length, no '\\0' in it).")
+
+
+@check("framing", "gets requests sent a byte at a time, two requests in one segment, and one ending in '#'",
+       points=1)
+def check_framing(run):
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    payload = b"one byte at a time"
+    echo(run, server, client, payload, [bytes([b]) for b in frame(payload)])
+    run.send(client, frame(b"first") + frame(b"second"), "two requests glued in one segment")
+    run.receive(client, frame(PREFIX + b"first") + frame(PREFIX + b"second"), server.name,
+                "Each Receive() returns one request, even when two arrived together.")
+    echo(run, server, client, b"C#")
+
+
+@check("iterative", "serves one client at a time: a second client is served once the first leaves", points=2)
+def check_iterative(run):
+    server = start_server(run)
+    first = run.connect(run.net.zeus, SERVER_PORT)
+    echo(run, server, first, b"A1")
+    second = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(second, frame(b"B1"), "the second client's request")
+    echo(run, server, first, b"A2")
+    run.expect_nothing_received(second, server.name, "the server is still busy with the first client")
+    with run.transcript.step("look at the listening socket's queue of connections not yet accepted") as step:
+        queue = next((s.recv_queue for s in run.tcp_sockets()
+                      if s.state == "LISTEN" and s.local[1] == SERVER_PORT), None)
+        run.require(queue == 1, "the second connection waits in the listen queue (not accepted yet)",
+                    f"{queue} connection(s) in the queue",
+                    "An iterative server accepts the next client only when it has finished with the current one.")
+        step.outcome = "1 waiting"
+    with run.transcript.step("the first client leaves (closes its connection)") as step:
+        first.close()
+        step.outcome = "closed"
+    run.receive(second, frame(PREFIX + b"B1"), server.name,
+                "Once Receive() returns 0 (the first client left), close its socket and Accept() the next one.")
+
+
+@check("vanish", "survives clients that leave in the middle of a request (close or reset), and serves the next",
+       points=2)
+def check_vanish(run):
+    server = start_server(run)
+    closing = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(closing, b"half a requ", "half a request, without its end marker")
+    with run.transcript.step("this client closes its connection (FIN) in the middle of the request") as step:
+        closing.close()
+        step.outcome = "closed"
+    resetting = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(resetting, b"another half", "half a request")
+    with run.transcript.step("this client resets its connection (RST: SO_LINGER 0, then close)") as step:
+        resetting.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        resetting.close()
+        step.outcome = "reset"
+    last = run.connect(run.net.zeus, SERVER_PORT)
+    echo(run, server, last, b"still there?")
+    run.require(server.running(), "Serveur is still running", "it has stopped",
+                "A client that vanishes ends its own connection only: Receive() returns -1 (or 0); close that "
+                "socket and go back to Accept().")
+
+
+@check("sigint", "on SIGINT with a client connected, closes its sockets and exits with status 0", points=1)
+def check_sigint(run):
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    echo(run, server, client, b"Hello")
+    run.expect_waiting(server, "waits for the client's next request")
+    status = run.interrupt(server)
+    run.require(status.code == 0, "Serveur exits with status 0 from its SIGINT handler",
+                f"it {status.describe()}", "Install a SIGINT handler (sigaction) that closes the sockets and "
+                                           "ends the process with _exit(0).")
+    run.expect_line(server, SERVER_STOPPED)
+    run.expect_closed(client, server.name, "The handler closes the service socket (the client reads end-of-file).")
+
+
+def start_client(run):
+    """The grader listens on zeus:50000, starts Client and accepts its connection."""
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, PORT, interactive=True)
+    peer = run.accept(listener, client)
+    run.expect_line(client, CONNECTED)
+    return client, peer
+
+
+def ask(run, client, peer, text: str) -> None:
+    """Type a request at the prompt and expect it on the wire as one frame."""
+    run.expect_line(client, PROMPT)
+    run.type_line(client, text)
+    run.receive(peer, frame(text.encode()), client.name,
+                "Send the line typed, without its '\\n', as one frame: Send(s, line, strlen(line)).")
+
+
+@check("client", "Client sends each typed line as a request and prints each answer", points=1)
+def check_client(run):
+    client, peer = start_client(run)
+    for text, answer in (("Hello there !", b"[GRADER] Hello there !"), ("Bye bye ;)", b"[GRADER] Bye bye ;)")):
+        ask(run, client, peer, text)
+        run.send(peer, frame(answer), "the grader's answer")
+        line = run.expect_line(client, ANSWER_RECEIVED)
+        run.require(line.group("text") == answer.decode(), f"Reponse recue = {answer.decode()}",
+                    line.group(0).strip(), "Print the answer Receive() returned, with its length (it has no '\\0').")
+    run.expect_line(client, PROMPT)
+    run.interrupt(client)
+    run.expect_closed(peer, client.name, "On SIGINT, close the socket before ending.")
+
+
+@check("client-stop", "Client notices that the server stopped (no answer, connection closed) and ends", points=1)
+def check_client_stop(run):
+    client, peer = start_client(run)
+    ask(run, client, peer, "Are you there?")
+    with run.transcript.step("the grader closes the connection without answering (a stopped server)") as step:
+        peer.close()
+        step.outcome = "closed"
+    run.expect_line(client, SERVER_GONE, hint="Receive() returns 0 when the server has closed the connection: "
+                                              "say the server stopped, and end.")
+    run.expect_exit(client)

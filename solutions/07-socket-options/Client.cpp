@@ -1,0 +1,1 @@
+../06-serveur-client/Client.cpp
