@@ -63,12 +63,17 @@ def run_suite(run, suite: str, binary: str = "tcp_tests", what: str = "") -> Non
 
 
 def run_under_sanitizers(run, binary: str = "tcp_tests-asan") -> None:
-    """The whole suite built with ASan + UBSan: no sanitizer report, no crash."""
+    """The whole suite built with ASan + UBSan: no sanitizer report, no crash.
+    Test failures and slow tests are the other checks' business: a run still
+    going when the time is up is judged on what it has done so far."""
     program = run.start(binary, "--gtest_color=no", limits=run.limits(address_space=None))
-    status = run.expect_exit(program, hint="A test waits for something your library never does.")
+    with run.transcript.step(f"wait for {program.name} to end (or for the time to run out)") as step:
+        status = program.wait_exit(run.deadline.until(max(0.0, run.deadline.remaining() - 2.0)))
+        step.outcome = status.describe() if status else "still running: judged on the tests it ran"
     failure = run.sanitizer_failure()
     if failure is not None:
         raise failure
-    run.require(status.code in (0, 1) and status.signal is None,
-                "the test binary ends without a crash (test failures are counted by the other checks)",
-                f"it {status.describe()}", "Read the test that was running when it stopped.")
+    if status is not None:
+        run.require(status.code in (0, 1) and status.signal is None,
+                    "the test binary ends without a crash (test failures are counted by the other checks)",
+                    f"it {status.describe()}", "Read the test that was running when it stopped.")

@@ -7,9 +7,12 @@ program it can: a lab with one broken program still gets the others checked.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,18 +127,55 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
 
 
 def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:
-    """The lab's test binary linked with the student's files, plain and under ASan + UBSan."""
+    """The lab's test binary linked with the student's files, plain and under
+    ASan + UBSan (both at once). The test objects do not depend on the
+    student's sources, only on the tests and the headers: they are cached."""
     program = f"{makefile.stem}_tests"
-    built: dict[str, str | None] = {}
-    for flavour, extra in ((program, []), (f"{program}-asan", ["SAN=address,undefined"])):
+    flavours = ((program, []), (f"{program}-asan", ["SAN=address,undefined"]))
+
+    def one(flavour: str, extra: list[str]) -> tuple[str, str | None, str]:
         out = build.dir / flavour.replace(program, "tests")
-        log = _make(["-f", str(makefile), f"LIB_DIR={build.dir}", f"OUT={out}", *extra])
+        arguments = ["-f", str(makefile), f"LIB_DIR={build.dir}", f"OUT={out}", *extra]
+        cache = _object_cache(makefile, build, extra)
+        if cache is None:
+            log = _make(arguments)
+        else:
+            with cache.with_suffix(".lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel runs
+                log = _make([*arguments, f"TEST_OBJ_DIR={cache}", "TEST_DEPS="])
         binary = out / program
         ok = binary.is_file() and os.access(binary, os.X_OK)
-        built[flavour] = str(binary) if ok else None
-        if not ok:
-            build.log += f"\n[{flavour}: the test suite did not build]\n" + log
+        return flavour, str(binary) if ok else None, "" if ok else log
+
+    built: dict[str, str | None] = {}
+    with ThreadPoolExecutor(max_workers=len(flavours)) as pool:
+        for flavour, binary, log in pool.map(lambda f: one(*f), flavours):
+            built[flavour] = binary
+            if binary is None:
+                build.log += f"\n[{flavour}: the test suite did not build]\n" + log
     return built
+
+
+def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | None:
+    """A folder for the test objects of this makefile, keyed by everything they
+    are built from: the test sources, the student's headers, the flags and the
+    compiler. None where no cache folder can be written."""
+    root = Path(os.environ.get("SLK_CACHE") or Path.home() / ".cache" / "socket-lab-kit") / "test-objects"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(root, os.W_OK):
+        return None
+    key = hashlib.sha256()
+    inputs = [*sorted(makefile.parent.iterdir()), *sorted((build.lab.kit_dir / "tests").glob("*")),
+              *sorted(build.dir.glob("*.h"))]
+    for path in inputs:
+        if path.is_file():
+            key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    compiler = subprocess.run(["g++", "--version"], capture_output=True, timeout=30).stdout
+    key.update(" ".join(extra).encode() + compiler)
+    return root / key.hexdigest()[:24]
 
 
 def build_reference(lab: Lab, programs: tuple[str, ...], work: Path, library: Lab | None) -> dict[str, str | None]:

@@ -22,7 +22,7 @@ def test_checks_are_well_declared(lab):
     assert specs, f"{lab.name} has no checks"
     assert len({spec.key for spec in specs}) == len(specs)
     assert all(spec.lab == lab.name and spec.points > 0 for spec in specs)
-    # Each lab is worth 10 points; the TCP library of lab 08, which labs 09-12 build on, 20.
+    # Each lab is worth 10 points; the TCP library of lab 08, which labs 09-11 build on, 20.
     worth = 20 if lab.name == "08-tcp-lib" else 10
     assert sum(spec.points for spec in specs) == worth, f"{lab.name} is worth {worth} points"
 

@@ -119,11 +119,18 @@ def test_only_named_files_are_built(tmp_path):
 
 def test_course_programs_score_as_documented():
     """The course's own programs (transcribed in grader/tests/course/): correct
-    for what they do, except lab 02's, whose names are fixed in its code."""
-    results = grade("--submission", str(COURSE))
+    for what they do, except lab 02's, whose names are fixed in its code, and
+    lab 08's library, whose defects the checks exist to catch."""
+    labs = sorted(folder.name for folder in COURSE.iterdir())
+    results = grade("--submission", str(COURSE), "--lab", *labs)
     failed = {id for id, status in outcome(results).items() if status != "passed"}
+    library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
+                                                       "interrupts", "errors", "accept", "sanitizers")}
     assert failed == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
-                      "02-name-resolution/unknown-host"}
+                      "02-name-resolution/unknown-host"} | library
+    feedback = {t["extra_data"]["id"]: t["output"] for t in checks(results)}
+    assert 'end the frame at the first "#)"' in feedback["08-tcp-lib/lib-hashpayload"]
+    assert "TAILLE_MAX_DATA" in feedback["08-tcp-lib/lib-bound"] and "SIGSEGV" in feedback["08-tcp-lib/lib-bound"]
 
 
 def test_a_library_defect_costs_points_once(tmp_path):
