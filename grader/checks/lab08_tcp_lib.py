@@ -178,6 +178,6 @@ for _suite, _name, _points in SUITES:
 
 
 @check("lib-sanitizers", "TCP library: the whole test suite runs clean under AddressSanitizer and UBSan",
-       points=2, timeout=90)
+       points=2, timeout=60)
 def check_lib_sanitizers(run):
     run_under_sanitizers(run)

@@ -22,3 +22,15 @@ def test_without_namespaces_checks_pass_or_are_skipped():
     statuses = outcome(results)
     assert statuses["02-name-resolution/unknown-host"] == "skipped"
     assert all(status in ("passed", "skipped") for status in statuses.values()), statuses
+
+
+@pytest.mark.parametrize("variant", ["end-marker", "length-header"])
+def test_the_library_suite_passes_on_both_framings(variant, tmp_path):
+    """Lab 08's whole GoogleTest suite (visible and hidden), built without
+    warnings, passes on the reference library and on its length-header variant."""
+    build = ["make", "-s", "-f", str(KIT / "grader" / "gtest" / "tcp.mk"), f"LIB_DIR={KIT / 'solutions' / '08-tcp-lib'}",
+             f"OUT={tmp_path}", "EXTRA_CXXFLAGS=-Werror"] + (["VARIANT=length-header"] if variant == "length-header" else [])
+    made = subprocess.run(build, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    ran = subprocess.run([str(tmp_path / "tcp_tests"), "--gtest_color=no"], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0 and "[  PASSED  ]" in ran.stdout, ran.stdout[-3000:] + ran.stderr[-2000:]
