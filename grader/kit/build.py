@@ -160,10 +160,10 @@ def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | N
     """A folder for the test objects of this makefile, keyed by everything they
     are built from: the test sources, the student's headers, the flags and the
     compiler. None where no cache folder can be written."""
-    root = Path(os.environ.get("SLK_CACHE") or Path.home() / ".cache" / "socket-lab-kit") / "test-objects"
     try:
+        root = Path(os.environ.get("SLK_CACHE") or Path.home() / ".cache" / "socket-lab-kit") / "test-objects"
         root.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # no writable home (RuntimeError: no home at all)
         return None
     if not os.access(root, os.W_OK):
         return None
