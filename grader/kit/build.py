@@ -69,19 +69,17 @@ class LabBuild:
 
 @dataclass(frozen=True)
 class Library:
-    """The library lab a lab links with, and where its files come from."""
-    lab: Lab               # e.g. 08-tcp-lib
-    folder: Path | None    # the folder holding its files (None: not submitted)
-    label: str             # "your 08-tcp-lib" or "the kit's reference 08-tcp-lib"
-
-
-LIBRARY_VARIABLE = "TCPLIB_DIR"  # the lab Makefiles' name for the library's folder
+    """The library labs a lab links with, and where their files come from."""
+    parts: tuple[tuple[str, Lab, Path | None], ...]  # (make variable, library lab, folder or None)
+    label: str                                       # "your 08-tcp-lib" or "the kit's reference 08-tcp-lib"
 
 
 def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
-              library: Library | None = None, test_suite: str | None = None, name: str = "") -> LabBuild:
+              library: Library | None = None, test_suite: str | None = None,
+              thread_sanitized: tuple[str, ...] = (), name: str = "") -> LabBuild:
     """Build the submitted sources of lab in work/<name or lab>: with library's
-    files (copied in), and the lab's test suite (plain and ASan) if it has one."""
+    files (copied in), the lab's test suite (plain and ASan) if it has one, and
+    the programs named in thread_sanitized once more with ThreadSanitizer."""
     folder, note = submitted_folder(submission, lab)
     build_dir = work / (name or lab.name)
     build = LabBuild(lab, build_dir, submitted=folder is not None, folder_note=note)
@@ -104,16 +102,17 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
                            and not (p.is_file() and os.access(p, os.X_OK)))
     variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
     if library is not None:
-        library_dir = build_dir / library.lab.name
-        library_dir.mkdir()
-        for file in library.lab.library_files:
-            source = library.folder / file if library.folder else None
-            if source is not None and source.is_file():
-                shutil.copyfile(source, library_dir / file)
-                build.copied.append(f"{library.lab.name}/{file} ({library.label})")
-            else:
-                build.missing.append(f"{library.lab.name}/{file} ({library.label})")
-        variables.append(f"{LIBRARY_VARIABLE}={library_dir}")
+        for variable, library_lab, folder in library.parts:
+            library_dir = build_dir / library_lab.name
+            library_dir.mkdir()
+            for file in library_lab.library_files:
+                source = folder / file if folder else None
+                if source is not None and source.is_file():
+                    shutil.copyfile(source, library_dir / file)
+                    build.copied.append(f"{library_lab.name}/{file} ({library.label})")
+                else:
+                    build.missing.append(f"{library_lab.name}/{file} ({library.label})")
+            variables.append(f"{variable}={library_dir}")
     if sanitize:
         variables.append("SAN=address,undefined")
     build.log = _make(["-C", str(build_dir), *variables])
@@ -123,6 +122,16 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
             build.programs[program] = str(binary)
     if test_suite:
         build.programs.update(build_test_suite(build, KIT / test_suite))
+    if thread_sanitized:
+        tsan = [name for name in thread_sanitized if build.programs.get(name)]
+        tsan_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + ["OUT=tsan", "SAN=thread"]
+        log = _make(["-C", str(build_dir), *tsan_variables, *(f"tsan/{name}" for name in tsan)]) if tsan else ""
+        for program in thread_sanitized:
+            binary = build_dir / "tsan" / program
+            ok = binary.is_file() and os.access(binary, os.X_OK)
+            build.programs[f"{program}-tsan"] = str(binary) if ok else None
+            if program in tsan and not ok:
+                build.log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + log
     return build
 
 
@@ -178,7 +187,8 @@ def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | N
     return root / key.hexdigest()[:24]
 
 
-def build_reference(lab: Lab, programs: tuple[str, ...], work: Path, library: Lab | None) -> dict[str, str | None]:
+def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
+                    libraries: dict[str, str]) -> dict[str, str | None]:
     """The kit's reference programs of lab (from solutions/), or nothing where the
     kit has no solutions (a student's copy of the kit)."""
     source = KIT / "solutions" / lab.name
@@ -187,8 +197,7 @@ def build_reference(lab: Lab, programs: tuple[str, ...], work: Path, library: La
     build_dir = work / "reference" / lab.name
     shutil.copytree(source, build_dir, symlinks=False)
     variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
-    if library is not None:
-        variables.append(f"{LIBRARY_VARIABLE}={KIT / 'solutions' / library.name}")
+    variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
     _make(["-C", str(build_dir), *variables, *programs])
     return {program: str(build_dir / program) if (build_dir / program).is_file() else None for program in programs}
 

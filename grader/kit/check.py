@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Callable
 
@@ -83,14 +83,20 @@ class LabOptions:
 
         REFERENCE = ("Serveur",)   # reference programs some checks start (run.start(..., reference=True))
         LIBRARY = "08-tcp-lib"     # linked with the student's library lab, and graded again with the kit's
+        LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}  # several (make variable: lab)
         TEST_SUITE = "grader/gtest/tcp.mk"  # a test binary built from the student's files (plain and ASan)
+        THREAD_SANITIZED = ("Serveur",)     # programs also built with ThreadSanitizer ("Serveur-tsan")
     """
     reference: tuple[str, ...] = ()
-    library: str | None = None
+    libraries: dict[str, str] = field(default_factory=dict)
     test_suite: str | None = None
+    thread_sanitized: tuple[str, ...] = ()
 
 
 def lab_options(module_name: str) -> LabOptions:
     module = importlib.import_module(module_name)
-    return LabOptions(tuple(getattr(module, "REFERENCE", ())), getattr(module, "LIBRARY", None),
-                      getattr(module, "TEST_SUITE", None))
+    libraries = dict(getattr(module, "LIBRARIES", {}))
+    if getattr(module, "LIBRARY", None):
+        libraries["TCPLIB_DIR"] = module.LIBRARY
+    return LabOptions(tuple(getattr(module, "REFERENCE", ())), libraries, getattr(module, "TEST_SUITE", None),
+                      tuple(getattr(module, "THREAD_SANITIZED", ())))

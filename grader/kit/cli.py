@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import sandbox
 from .build import LabBuild, Library, build_lab, build_native, build_reference
-from .check import CheckSpec, lab_options, load_checks
+from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
 from .labs import KIT, Lab, UnknownLab, find_labs, lab_named, submitted_folder
 from .plugin import GRACE
@@ -89,32 +89,34 @@ class Grader:
         if self.args.check:
             specs = [spec for spec in specs if spec.id in self.args.check]
         options = lab_options(lab.check_module)
-        library = lab_named(options.library) if options.library else None
-        reference = build_reference(lab, options.reference, self.work, library)
+        reference = build_reference(lab, options.reference, self.work, options.libraries)
         slot = self.args.slot + index
-        if library is None:
+        if not options.libraries:
             build = build_lab(lab, self.submission, self.work / "build", self.args.sanitize,
-                              test_suite=options.test_suite)
+                              test_suite=options.test_suite, thread_sanitized=options.thread_sanitized)
             result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
             if not build.submitted:
                 result.tests += self.not_submitted(lab, specs)
                 return result
             result.tests += self.run_checks(lab, build, specs, slot, reference)
             return result
-        return self.grade_with_library(lab, library, specs, slot, reference, options.test_suite)
+        return self.grade_with_library(lab, options, specs, slot, reference)
 
-    def grade_with_library(self, lab: Lab, library: Lab, specs: list[CheckSpec], slot: int,
-                           reference: dict[str, str | None], test_suite: str | None) -> LabResult:
-        """A lab that links a library lab (09 links 08's TCP library): graded with the
-        student's library and again with the kit's reference one; each check scores
-        the better of the two, so a defect of the library costs points once, in its own lab."""
-        own_folder, _ = submitted_folder(self.submission, library)
-        variants = [Library(library, own_folder, f"your {library.name}")]
-        reference_folder = KIT / "solutions" / library.name
-        if reference_folder.is_dir():
-            variants.append(Library(library, reference_folder, f"the kit's reference {library.name}"))
+    def grade_with_library(self, lab: Lab, options: LabOptions, specs: list[CheckSpec], slot: int,
+                           reference: dict[str, str | None]) -> LabResult:
+        """A lab that links library labs (09 links 08's TCP library): graded with the
+        student's libraries and again with the kit's reference ones; each check scores
+        the better of the two, so a defect of a library costs points once, in its own lab."""
+        libraries = [(variable, lab_named(name)) for variable, name in options.libraries.items()]
+        names = ", ".join(library.name for _, library in libraries)
+        variants = [Library(tuple((variable, library, submitted_folder(self.submission, library)[0])
+                                  for variable, library in libraries), f"your {names}")]
+        if all((KIT / "solutions" / library.name).is_dir() for _, library in libraries):
+            variants.append(Library(tuple((variable, library, KIT / "solutions" / library.name)
+                                          for variable, library in libraries), f"the kit's reference {names}"))
         builds = [build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
-                            test_suite=test_suite, name=f"{lab.name}+{'own' if i == 0 else 'reference'}-library")
+                            test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
+                            name=f"{lab.name}+{'own' if i == 0 else 'reference'}-library")
                   for i, variant in enumerate(variants)]
         submitted = builds[0].submitted
         entry = build_result(lab, builds[0])

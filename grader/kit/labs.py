@@ -43,8 +43,10 @@ class Lab:
 
     @property
     def library_files(self) -> list[str]:
-        """The files other labs link with (a library lab's COMMON_SRCS and HEADERS)."""
-        return self._makefile_list("COMMON_SRCS") + self._makefile_list("HEADERS")
+        """The files of its own that other labs link with: a library lab's
+        COMMON_SRCS and HEADERS (not those it takes from another library)."""
+        return [name for name in self._makefile_list("COMMON_SRCS") + self._makefile_list("HEADERS")
+                if "$" not in name and "/" not in name]
 
     def _makefile_list(self, variable: str) -> list[str]:
         makefile = (self.kit_dir / "Makefile").read_text()
