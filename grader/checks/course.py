@@ -61,3 +61,11 @@ READ_DATA = Line("Lu    = --<data>--", "received = --<data>--", r"(?:\blu|\brece
 NB_WRITTEN = Line("NbEcrits = <n>", "bytes sent = <n>", rf"(?:\bnb\s*{E}crits|bytes\s+sent)\s*=\s*(?P<n>-?\d+)")
 WRITTEN_DATA = Line("Ecrit    = --<data>--", "sent = --<data>--",
                     rf"(?:\b{E}crit|\bsent)\s*=\s*--(?P<data>[^\r\n]*)--")
+
+# Labs 10-11: the SMOP client.
+USER_PROMPT = Line("user: ", "user: ", r"\b(?:user|utilisateur|login)\s*:")
+PASSWORD_PROMPT = Line("password: ", "password: ", r"\b(?:password|mot\s+de\s+passe)\s*:")
+OPERATION_PROMPT = Line("Operation (ex: 5 * 3, <CTRL-C> pour fin) : ", "Operation (e.g. 5 * 3, <CTRL-C> to stop): ",
+                        rf"\bop{E}ration[^:\n]*:")
+RESULT = Line("Résultat = <result>", "Result = <result>", rf"\br(?:e|é)sult(?:at)?\s*[=:]\s*(?P<value>-?\d+)")
+ERROR_REPLY = Line("Erreur : <reason>", "Error: <reason>", r"\b(?:erreur|error)\s*:\s*(?P<reason>[^\r\n]+)")

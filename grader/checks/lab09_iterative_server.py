@@ -77,6 +77,7 @@ def check_iterative(run):
     second = run.connect(run.net.zeus, SERVER_PORT)
     run.send(second, frame(b"B1"), "the second client's request")
     echo(run, server, first, b"A2")
+    run.expect_settled(server, "nothing left to do for the client it serves")
     run.expect_nothing_received(second, server.name, "the server is still busy with the first client")
     with run.transcript.step("look at the listening socket's queue of connections not yet accepted") as step:
         queue = next((s.recv_queue for s in run.tcp_sockets()

@@ -112,11 +112,18 @@ class Grader:
         variants = [Library(tuple((variable, library, submitted_folder(self.submission, library)[0])
                                   for variable, library in libraries), f"your {names}")]
         if all((KIT / "solutions" / library.name).is_dir() for _, library in libraries):
+            if len(libraries) > 1:
+                # The kit's first library (the TCP library) with the student's others:
+                # their own module may have an API of its own that the kit's cannot replace.
+                (variable, first), rest = libraries[0], libraries[1:]
+                variants.append(Library(((variable, first, KIT / "solutions" / first.name),
+                                         *((v, lab_, submitted_folder(self.submission, lab_)[0]) for v, lab_ in rest)),
+                                        f"the kit's {first.name} and your {', '.join(l.name for _, l in rest)}"))
             variants.append(Library(tuple((variable, library, KIT / "solutions" / library.name)
                                           for variable, library in libraries), f"the kit's reference {names}"))
         builds = [build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
                             test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
-                            name=f"{lab.name}+{'own' if i == 0 else 'reference'}-library")
+                            name=f"{lab.name}+library-{i}")
                   for i, variant in enumerate(variants)]
         submitted = builds[0].submitted
         entry = build_result(lab, builds[0])
@@ -191,19 +198,21 @@ class Grader:
 
 
 def merge_variants(variants: list[Library], outcomes: tuple[CheckResult, ...]) -> CheckResult:
-    """One check graded with each library: the better score, and both stories."""
-    best = max(outcomes, key=lambda result: result.score)
+    """One check graded with each set of libraries: the best score, and every story."""
+    best_index = max(range(len(outcomes)), key=lambda i: (outcomes[i].score, -i))
+    best = outcomes[best_index]
     if len(outcomes) == 1:
         story = (f"(Graded with {variants[0].label} only: the kit's reference library is not available here.)\n"
                  + best.output)
     elif all(result.passed for result in outcomes):
-        story = f"Passed with {variants[0].label} and with {variants[1].label}.\n\n{outcomes[0].output}"
+        story = f"Passed with {' and with '.join(v.label for v in variants)}.\n\n{outcomes[0].output}"
     else:
         story = "\n\n".join(f"Linked with {variant.label}: {result.status.upper()}\n{result.output}"
                              for variant, result in zip(variants, outcomes))
-        if outcomes[1].passed and not outcomes[0].passed:
-            story = (f"Full points: this check passes with {variants[1].label}, so what fails with "
-                     f"{variants[0].label} is a defect of your library, counted in its own lab.\n\n" + story)
+        if best_index > 0 and best.passed:
+            story = (f"Full points: this check passes when linked with {variants[best_index].label}. With "
+                     f"{variants[0].label} it fails: your library is missing, does not build, or has a defect "
+                     "that its own lab counts.\n\n" + story)
     return CheckResult(best.id, best.lab, best.name, best.points, best.score, best.status, story, best.visibility,
                        "\n".join(result.internal for result in outcomes if result.internal),
                        sum(result.duration for result in outcomes))

@@ -243,6 +243,21 @@ def waiting_syscall(pid: int) -> int | None:
     return None if number in _TRANSIENT_SYSCALLS.get(os.uname().machine, set()) else number
 
 
+def thread_waits(pid: int) -> dict[int, int | None]:
+    """For each thread of pid: the system call it sleeps in (as waiting_syscall),
+    or None if it is running or passing through."""
+    waits: dict[int, int | None] = {}
+    try:
+        tids = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return waits
+    for tid in tids:
+        task = f"{pid}/task/{tid}"
+        asleep = process_state(task) in ("S", "D")  # type: ignore[arg-type]
+        waits[tid] = waiting_syscall(task) if asleep else None  # type: ignore[arg-type]
+    return waits
+
+
 def thread_count(pid: int) -> int:
     try:
         return len(os.listdir(f"/proc/{pid}/task"))

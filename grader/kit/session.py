@@ -68,7 +68,10 @@ class Session:
         path = self.ctx.programs.get(name)
         if path is None:
             note = f" {self.ctx.build_note}" if self.ctx.build_note else ""
-            raise CheckFailed(f"a program {name} built from {name}.cpp",
+            base, _, flavour = name.partition("-")
+            sanitizer = {"tsan": "ThreadSanitizer", "asan": "AddressSanitizer"}.get(flavour, flavour)
+            what = f"a {sanitizer} build of {base}" if flavour else f"a program {name} built from {name}.cpp"
+            raise CheckFailed(what,
                               f"{name} was not built.{note}",
                               "See this lab's build report for the compiler's messages.")
         return Path(path)
@@ -169,6 +172,34 @@ class Session:
                 self.fail(f"{program.name} {what}", observed,
                           "Here the program must stay alive and wait (e.g. in pause()) until it is interrupted.")
             step.outcome = "alive, waiting"
+
+    def write_file(self, name: str, text: str) -> str:
+        """A file of the check's own (e.g. a users file), readable by the
+        programs; its absolute path."""
+        path = Path(self.ctx.work_dir) / f"{self.spec.key}-{name}"
+        path.write_text(text)
+        path.chmod(0o644)
+        return str(path)
+
+    def expect_settled(self, program: Program, what: str) -> None:
+        """Every thread of the program waits (asleep in the same system call on
+        two looks in a row): whatever it had to do with the data it was sent
+        is done. A fact to wait for before checking that something did NOT happen."""
+        last: list[dict | None] = [None]
+
+        def settled() -> bool:
+            waits = procfs.thread_waits(program.pid)
+            calm = bool(waits) and all(number is not None for number in waits.values())
+            same = calm and waits == last[0]
+            last[0] = waits if calm else None
+            return same
+
+        with self.transcript.step(f"wait until every thread of {program.name} waits ({what})") as step:
+            if not self.wait_until(settled, program=program):
+                status = program.poll()
+                self.fail(f"{program.name} settles: every thread waiting for something",
+                          f"it {status.describe()}" if status else "some thread keeps running")
+            step.outcome = f"{procfs.thread_count(program.pid)} threads, all waiting"
 
     def type_line(self, program: Program, text: str) -> None:
         """Type a line at the program's terminal (it was started interactive)."""

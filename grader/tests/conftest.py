@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ sys.path.insert(0, str(GRADER))
 
 def grade(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> dict:
     """Run grader/grade with --format json and return the results it wrote."""
-    output = Path(os.environ.get("TMPDIR", "/tmp")) / f"slk-test-{os.getpid()}-{id(args)}.json"
+    output = Path(os.environ.get("TMPDIR", "/tmp")) / f"slk-test-{os.getpid()}-{uuid.uuid4().hex}.json"
     try:
         done = subprocess.run([str(GRADER / "grade"), *args, "--format", "json", "--output", str(output)],
                               capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})

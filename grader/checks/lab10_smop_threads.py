@@ -1,0 +1,226 @@
+"""Checks of lab 10: the SMOP protocol, a thread per connection.
+
+The server runs with a users file of the grader's (--> checks.smop.ACCOUNTS).
+It links the student's 08-tcp-lib; every check runs again with the kit's
+library and keeps the better result.
+"""
+
+import signal
+import socket
+import struct
+
+from kit import procfs
+from kit.check import check
+from kit.network import SERVER_PORT
+
+from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
+                           USER_PROMPT)
+from checks.smop import ACCOUNTS, KO, PORT, expect_reply, frame, login, start_server
+
+LAB = "10-smop-threads"
+LIBRARY = "08-tcp-lib"
+THREAD_SANITIZED = ("Serveur",)
+CLIENTS = 10
+
+
+@check("login", "LOGIN: ok with an account of the users file, ko with a wrong password, an unknown user, or twice",
+       points=1)
+def check_login(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, peer, "LOGIN#wagner#wrong", f"LOGIN{KO}")
+    expect_reply(run, server, peer, "LOGIN#nobody#abc123", f"LOGIN{KO}")
+    login(run, server, peer, "grader")
+    expect_reply(run, server, peer, "LOGIN#charlet#xyz456", f"LOGIN{KO}",
+                 "A connection that is logged in already is answered LOGIN#ko#<reason>.")
+    run.note("grader/s3cret is an account of the grader's users file only: the server reads its accounts "
+             "from the file given on its command line")
+
+
+@check("oper", "OPER: the four operations once logged in; ko before LOGIN, after LOGOUT, "
+               "on a division by zero and on an overflow", points=2)
+def check_oper(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}", "Before LOGIN, OPER is answered OPER#ko#<reason>.")
+    login(run, server, peer)
+    for request, result in (("OPER#+#5#3", "8"), ("OPER#-#5#12", "-7"), ("OPER#*#-6#7", "-42"),
+                            ("OPER#/#17#5", "3"), ("OPER#/#-17#5", "-3"), ("OPER#+#2147483646#1", "2147483647")):
+        expect_reply(run, server, peer, request, f"OPER#ok#{result}")
+    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}", "A division by zero is answered OPER#ko#<reason>: "
+                                                              "the server must not crash (SIGFPE) nor answer.")
+    for request in ("OPER#+#2147483647#1", "OPER#*#65536#65536", "OPER#/#-2147483648#-1"):
+        expect_reply(run, server, peer, request, f"OPER{KO}",
+                     "A result that does not fit in an int is answered OPER#ko#<reason> (check before computing: "
+                     "signed overflow is undefined behaviour).")
+    expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}", "After LOGOUT, the connection is logged out.")
+
+
+@check("malformed", "answers ko to malformed, unknown and empty requests, and keeps serving the connection",
+       points=1)
+def check_malformed(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, peer, "LOGIN#wagner", f"LOGIN{KO}", "A LOGIN without its password is malformed.")
+    expect_reply(run, server, peer, "LOGIN#wagner#abc123#extra", f"LOGIN{KO}")
+    login(run, server, peer)
+    for request in ("OPER#+#5", "OPER#%#5#3", "OPER#+#five#3", "OPER#+#5#3#9", "OPER#+##3",
+                    "OPER#+#99999999999#1", "OPER"):
+        expect_reply(run, server, peer, request, f"OPER{KO}",
+                     "Check every field (count, operator, numbers) before using it; never trust the client.")
+    for request in ("HELLO", "#", "login#wagner#abc123"):
+        expect_reply(run, server, peer, request, r"[A-Za-z]+#.+",
+                     "An unknown request still gets a reply (ERREUR#<reason>), and the connection goes on.")
+    expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15", "After bad requests, good ones still work.")
+
+
+@check("framing", "takes requests sent a byte at a time and several requests glued in one segment", points=1)
+def check_framing(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for byte in frame("LOGIN#wagner#abc123"):
+        peer.send(bytes([byte]))
+    run.note("sent LOGIN#wagner#abc123#) one byte per send()")
+    expect_reply(run, server, peer, None, "LOGIN#ok")
+    run.send(peer, frame("OPER#+#1#1") + frame("OPER#*#6#7") + frame("OPER#-#1#1"), "three requests in one segment")
+    for result in ("2", "42", "0"):
+        expect_reply(run, server, peer, None, f"OPER#ok#{result}")
+
+
+@check("vanish", "survives clients that leave mid-request or without LOGOUT; a new connection starts logged out",
+       points=1)
+def check_vanish(run):
+    server = start_server(run)
+    staying = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, staying, "charlet")
+    leaving = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, leaving)
+    run.send(leaving, b"OPER#+#1", "half a request")
+    with run.transcript.step("this client resets its connection in the middle of the request") as step:
+        leaving.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        leaving.close()
+        step.outcome = "reset"
+    closing = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, closing, "wagner")
+    run.send(closing, b"OPER#*#2", "half a request")
+    with run.transcript.step("this client closes its connection in the middle of the request") as step:
+        closing.close()
+        step.outcome = "closed"
+    fresh = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, fresh, "OPER#+#1#1", f"OPER{KO}",
+                 "A new connection starts logged out, whatever earlier connections did: keep the login state "
+                 "per connection (not in a global list indexed by socket numbers, which the kernel reuses).")
+    expect_reply(run, server, staying, "OPER#-#9#4", "OPER#ok#5",
+                 "Clients that vanish end their own connection only.")
+
+
+def connect_many(run, server, count: int):
+    peers = []
+    users = ("wagner", "charlet")
+    for i in range(count):
+        peer = run.connect(run.net.zeus, SERVER_PORT)
+        login(run, server, peer, users[i % len(users)])
+        peers.append(peer)
+    return peers
+
+
+@check("concurrent", f"serves {CLIENTS} logged-in clients at once; threads and descriptors return to their "
+                     "idle level when they leave", points=1)
+def check_concurrent(run):
+    server = start_server(run)
+    idle_threads = procfs.thread_count(server.pid)
+    idle_fds = len(run.fds(server))
+    peers = connect_many(run, server, CLIENTS)
+    for i, peer in reversed(list(enumerate(peers))):
+        expect_reply(run, server, peer, f"OPER#*#{i}#{i}", f"OPER#ok#{i * i}")
+    with run.transcript.step(f"count {server.name}'s threads with {CLIENTS} clients connected") as step:
+        busy = procfs.thread_count(server.pid)
+        step.outcome = f"{busy} threads (idle: {idle_threads})"
+    run.require(busy >= idle_threads + CLIENTS, f"at least {idle_threads + CLIENTS} threads: one per connection",
+                f"{busy} threads", "Start a thread for each accepted connection.")
+    for peer in peers:
+        expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
+        peer.close()
+    with run.transcript.step(f"wait until {server.name} is back to {idle_threads} thread(s) and {idle_fds} "
+                             "descriptors") as step:
+        back = run.wait_until(lambda: procfs.thread_count(server.pid) == idle_threads
+                              and len(run.fds(server)) == idle_fds, program=server)
+        now = (procfs.thread_count(server.pid), len(run.fds(server)))
+        run.require(bool(back), f"{idle_threads} thread(s) and {idle_fds} descriptors, as before the clients came",
+                    f"{now[0]} threads and {now[1]} descriptors",
+                    "When a client leaves (Receive returns 0), its thread closes the socket and ends.")
+        step.outcome = "back to idle"
+
+
+@check("data-races", "a ThreadSanitizer build serves concurrent clients without reporting a data race", points=1,
+       timeout=30)
+def check_data_races(run):
+    server = start_server(run, name="Serveur-tsan", limits=run.limits(address_space=None))
+    # All the connections first, so that their threads start together; then
+    # requests to every client at once, so that they are handled together.
+    peers = [run.connect(run.net.zeus, SERVER_PORT) for _ in range(6)]
+    users = ("wagner", "charlet")
+    for i, peer in enumerate(peers):
+        run.send(peer, frame(f"LOGIN#{users[i % 2]}#{ACCOUNTS[users[i % 2]]}"))
+    for peer in peers:
+        expect_reply(run, server, peer, None, "LOGIN#ok")
+    for round_number in range(3):
+        for i, peer in enumerate(peers):
+            run.send(peer, frame(f"OPER#+#{i}#{round_number}"))
+        for i, peer in enumerate(peers):
+            expect_reply(run, server, peer, None, f"OPER#ok#{i + round_number}")
+    for peer in peers:
+        peer.close()
+    failure = run.sanitizer_failure()
+    if failure is not None:
+        raise failure
+    run.interrupt(server)
+    failure = run.sanitizer_failure()
+    if failure is not None:
+        raise failure
+
+
+@check("sigint", "on SIGINT with clients connected, closes every socket and exits with status 0", points=1)
+def check_sigint(run):
+    server = start_server(run)
+    peers = connect_many(run, server, 3)
+    status = run.interrupt(server)
+    run.require(status.code == 0, "Serveur exits with status 0 from its SIGINT handler", f"it {status.describe()}")
+    run.expect_line(server, SERVER_STOPPED)
+    for peer in peers:
+        run.expect_closed(peer, server.name, "Every client's connection is closed when the server stops.")
+
+
+@check("client", "Client logs in with the typed account, sends each typed operation, prints results and errors, "
+                 "and logs out on SIGINT", points=1)
+def check_client(run):
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, PORT, interactive=True)
+    peer = run.accept(listener, client)
+    run.expect_line(client, USER_PROMPT)
+    run.type_line(client, "charlet")
+    run.expect_line(client, PASSWORD_PROMPT)
+    run.type_line(client, "xyz456")
+    run.receive(peer, frame("LOGIN#charlet#xyz456"), client.name, "LOGIN#user#password, as typed, in one frame.")
+    run.send(peer, frame("LOGIN#ok"), "the grader's answer")
+    for typed, request, reply, line in (("5 * 3", "OPER#*#5#3", "OPER#ok#15", RESULT),
+                                        ("-7 - 12", "OPER#-#-7#12", "OPER#ok#-19", RESULT),
+                                        ("8 / 0", "OPER#/#8#0", "OPER#ko#Division par zero !", ERROR_REPLY)):
+        run.expect_line(client, OPERATION_PROMPT)
+        run.type_line(client, typed)
+        run.receive(peer, frame(request), client.name, "An operation \"a op b\" travels as OPER#op#a#b.")
+        run.send(peer, frame(reply), "the grader's answer")
+        shown = run.expect_line(client, line)
+        if line is RESULT:
+            value = reply.rsplit("#", 1)[1]
+            run.require(shown.group("value") == value, f"Résultat = {value}", shown.group(0).strip())
+    run.expect_line(client, OPERATION_PROMPT)
+    with run.transcript.step(f"$ kill -INT {client.pid}"):
+        client.signal(signal.SIGINT)
+    run.receive(peer, frame("LOGOUT"), client.name, "On SIGINT, the client sends LOGOUT before it closes.")
+    run.send(peer, frame("LOGOUT#ok"), "the grader's answer")
+    run.expect_closed(peer, client.name)
+    status = run.expect_exit(client)
+    run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")

@@ -1,0 +1,140 @@
+"""Checks of lab 11: the SMOP server on a fixed pool of threads fed by a
+bounded queue of accepted connections.
+
+    Serveur port [threads] [queue] [users-file]     (defaults: 2 threads, 20 places)
+
+When the queue is full, a new connection is closed at once, without a reply
+(the handout documents this refusal). The server links the student's 08 and 10
+modules; every check runs again with the kit's and keeps the better result.
+"""
+
+from kit import procfs
+from kit.check import check
+from kit.network import SERVER_PORT
+
+from checks.course import SERVER_STOPPED
+from checks.smop import ACCOUNTS, KO, expect_reply, frame, login, start_server
+
+LAB = "11-smop-pool"
+LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
+THREAD_SANITIZED = ("Serveur",)
+
+
+def expect_threads(run, server, count: int, when: str) -> None:
+    with run.transcript.step(f"count {server.name}'s threads {when}") as step:
+        threads = procfs.thread_count(server.pid)
+        step.outcome = f"{threads} threads"
+    run.require(threads == count, f"{count} threads: the pool and the main thread", f"{threads} threads",
+                "Start the pool's threads once, at launch; the main thread only accepts and queues connections.")
+
+
+@check("protocol", "speaks SMOP as in lab 10: LOGIN, OPER, LOGOUT and ko replies", points=2)
+def check_protocol(run):
+    server = start_server(run, "2", "20")
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+    expect_reply(run, server, peer, "LOGIN#wagner#nope", f"LOGIN{KO}")
+    login(run, server, peer)
+    expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15")
+    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}")
+    expect_reply(run, server, peer, "OPER#+#x#1", f"OPER{KO}")
+    expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+
+
+@check("pool-size", "runs exactly 2 pool threads + the main thread, idle and with clients served in turn", points=2)
+def check_pool_size(run):
+    server = start_server(run, "2", "20")
+    expect_threads(run, server, 3, "once it is ready")
+    peers = []
+    for user in ("wagner", "charlet"):
+        peer = run.connect(run.net.zeus, SERVER_PORT)
+        login(run, server, peer, user)
+        peers.append(peer)
+    waiting = [run.connect(run.net.zeus, SERVER_PORT) for _ in range(3)]
+    for peer in waiting:
+        run.send(peer, frame("LOGIN#charlet#xyz456"), "a queued client's LOGIN")
+    expect_reply(run, server, peers[0], "OPER#+#2#2", "OPER#ok#4")
+    expect_threads(run, server, 3, "with 2 clients served and 3 queued")
+    for peer in peers:
+        peer.close()
+    for peer in waiting:
+        expect_reply(run, server, peer, None, "LOGIN#ok", "Queued clients are served once a thread is free.")
+        peer.close()
+    expect_threads(run, server, 3, "after the load")
+
+
+@check("third-waits", "with 2 threads busy, a third client's LOGIN is answered only once one of the first two leaves",
+       points=2)
+def check_third_waits(run):
+    server = start_server(run, "2", "20")
+    first = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, first)
+    second = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, second, "charlet")
+    third = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(third, frame("LOGIN#wagner#abc123"), "the third client's LOGIN")
+    expect_reply(run, server, first, "OPER#+#1#1", "OPER#ok#2")
+    expect_reply(run, server, second, "OPER#+#2#2", "OPER#ok#4")
+    run.expect_settled(server, "nothing left to do for the clients it serves")
+    run.expect_nothing_received(third, server.name, "both threads are busy with the first two clients")
+    with run.transcript.step("the second client leaves") as step:
+        second.close()
+        step.outcome = "closed"
+    expect_reply(run, server, third, None, "LOGIN#ok", "A thread that has finished with a client takes the next "
+                                                       "connection from the queue.")
+
+
+@check("queue-full", "with the queue full, a new connection is closed at once, and every queued client is still "
+                     "served", points=2)
+def check_queue_full(run):
+    server = start_server(run, "1", "1")
+    busy = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, busy)
+    queued = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(queued, frame("LOGIN#charlet#xyz456"), "the queued client's LOGIN")
+    refused = run.connect(run.net.zeus, SERVER_PORT)
+    run.expect_closed(refused, server.name, "The queue has 1 place, taken: close the new connection at once "
+                                            "(never overwrite a queued one, never wait for a place).")
+    expect_reply(run, server, busy, "OPER#-#3#1", "OPER#ok#2")
+    with run.transcript.step("the first client leaves") as step:
+        busy.close()
+        step.outcome = "closed"
+    expect_reply(run, server, queued, None, "LOGIN#ok", "The queued connection is still served.")
+
+
+@check("data-races", "a ThreadSanitizer build serves clients through the pool without reporting a data race",
+       points=1, timeout=30)
+def check_data_races(run):
+    server = start_server(run, "2", "20", name="Serveur-tsan", limits=run.limits(address_space=None))
+    for round_number in range(3):
+        peers = []
+        for user in ("wagner", "charlet", "wagner"):
+            peer = run.connect(run.net.zeus, SERVER_PORT)
+            run.send(peer, frame(f"LOGIN#{user}#{ACCOUNTS[user]}"))
+            peers.append(peer)
+        for peer in peers:
+            expect_reply(run, server, peer, None, "LOGIN#ok")
+            expect_reply(run, server, peer, f"OPER#+#{round_number}#1", f"OPER#ok#{round_number + 1}")
+            peer.close()
+    failure = run.sanitizer_failure()
+    if failure is not None:
+        raise failure
+    run.interrupt(server)
+    failure = run.sanitizer_failure()
+    if failure is not None:
+        raise failure
+
+
+@check("sigint", "on SIGINT with clients connected and queued, closes every socket and exits with status 0", points=1)
+def check_sigint(run):
+    server = start_server(run, "1", "5")
+    served = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, served)
+    queued = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, served, "OPER#+#1#1", "OPER#ok#2")
+    status = run.interrupt(server)
+    run.require(status.code == 0, "Serveur exits with status 0 from its SIGINT handler", f"it {status.describe()}")
+    run.expect_line(server, SERVER_STOPPED)
+    for peer in (served, queued):
+        run.expect_closed(peer, server.name, "Every connection, served or queued, is closed when the server stops.")

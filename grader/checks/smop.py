@@ -1,0 +1,60 @@
+"""The SMOP protocol of labs 10 and 11, as the grader speaks it.
+
+Every request and reply is one frame of the lab 08 library (payload + "#)"):
+LOGIN#user#password -> LOGIN#ok | LOGIN#ko#reason; OPER#op#a#b -> OPER#ok#result
+| OPER#ko#reason; LOGOUT -> LOGOUT#ok; anything else -> ERREUR#reason.
+"""
+
+import re
+
+from kit.network import SERVER_PORT
+
+from checks.course import SERVER_STARTED
+
+MARKER = b"#)"
+PORT = str(SERVER_PORT)
+# The accounts of the check's users file (the course's two, and one of the grader's).
+ACCOUNTS = {"wagner": "abc123", "charlet": "xyz456", "grader": "s3cret"}
+USERS_FILE = "# accounts of the grader's checks\n" + "".join(f"{u}:{p}\n" for u, p in ACCOUNTS.items())
+
+OK = {"LOGIN": "LOGIN#ok", "LOGOUT": "LOGOUT#ok"}
+KO = r"#ko#[^#]+"  # a ko reply carries one non-empty reason
+
+
+def frame(payload: str | bytes) -> bytes:
+    return (payload.encode() if isinstance(payload, str) else payload) + MARKER
+
+
+def listening(info):
+    return info.inet is not None and info.inet.state == "LISTEN" and info.inet.local[1] == SERVER_PORT
+
+
+def start_server(run, *args: str, name: str = "Serveur", **options):
+    """Start the server with the check's users file; wait for its ready line
+    and its listening socket (threads are counted from here on)."""
+    run.need_free_port(SERVER_PORT)
+    users = run.write_file("users.txt", USERS_FILE)
+    server = run.start(name, PORT, *args, users, **options)
+    run.expect_line(server, SERVER_STARTED)
+    run.wait_for_socket(server, listening, f"a socket listening on port {SERVER_PORT}",
+                        "ServerSocket(port), with the port from argv[1].")
+    return server
+
+
+def expect_reply(run, server, peer, request: str | bytes, expected: str, hint: str = "") -> str:
+    """Send one request frame and receive one reply frame that fully matches
+    `expected` (a regular expression: KO stands for "#ko#" and any reason)."""
+    if request is not None:
+        run.send(peer, frame(request))
+    data = run.receive_until(peer, MARKER, server.name,
+                             "Every request gets exactly one reply frame, ending with \"#)\".")
+    reply = data[:-len(MARKER)].decode(errors="replace")
+    shown = expected.replace(KO, "#ko#<reason>").replace("\\", "")
+    run.require(re.fullmatch(expected, reply) is not None, f"the reply {shown}", f"the reply {reply}",
+                hint or "See the handout's table of requests and replies: the exact fields, separated by '#'.")
+    return reply
+
+
+def login(run, server, peer, user: str = "wagner") -> None:
+    expect_reply(run, server, peer, f"LOGIN#{user}#{ACCOUNTS[user]}", "LOGIN#ok",
+                 "LOGIN#user#password with an account of the users file is answered LOGIN#ok.")
