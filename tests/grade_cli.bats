@@ -70,3 +70,10 @@ assert len(r["tests"]) == 5 and all(t["score"] == 0 for t in r["tests"])' "$WORK
     [[ "$output" == *"04-accept  2/2"* ]]
     [[ "$output" == *"PASS 04-accept: listens on 0.0.0.0:50000"* ]]
 }
+
+@test "a grader started in the background (SIGINT ignored) still stops programs with SIGINT" {
+    # A non-interactive shell starts background jobs with SIGINT ignored.
+    run bash -c "'$KIT/grader/grade' --check 01-creation-socket/sigint --format json --output '$WORK/r.json' & wait"
+    [ "$status" -eq 0 ]
+    grep -q '"score": 2.0' "$WORK/r.json"
+}

@@ -6,6 +6,7 @@ usage: python3 -m kit.runner CONTEXT.json
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,12 @@ def main(argv: list[str]) -> int:
         print("usage: python3 -m kit.runner CONTEXT.json", file=sys.stderr)
         return 2
     ctx = RunContext.load(Path(argv[0]))
+    # A grader started in the background of a shell (`grader/grade &`, nohup)
+    # inherits SIGINT and SIGQUIT ignored, and so would every program it
+    # starts: the checks that send SIGINT need the default action back.
+    for number in (signal.SIGINT, signal.SIGQUIT):
+        if signal.getsignal(number) == signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
     isolation = sandbox.Isolation(ctx.isolation)
     sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc")
     checks = load_checks(ctx.check_module)
