@@ -66,7 +66,7 @@ def apply(patch: Path, submission: Path) -> None:
     assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
 
 
-MUTANT_WORKERS = 3  # gradings at once: much of a broken program's grading is waiting
+MUTANT_WORKERS = 2  # gradings at once: much of a broken program's grading is waiting
 
 
 @pytest.fixture(scope="module")
