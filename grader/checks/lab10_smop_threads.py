@@ -69,7 +69,7 @@ def check_malformed(run):
                     "OPER#+#99999999999#1", "OPER"):
         expect_reply(run, server, peer, request, f"OPER{KO}",
                      "Check every field (count, operator, numbers) before using it; never trust the client.")
-    for request in ("HELLO", "#", "login#wagner#abc123"):
+    for request in ("HELLO", "#", "", "login#wagner#abc123"):
         expect_reply(run, server, peer, request, r"[A-Za-z]+#.+",
                      "An unknown request still gets a reply (ERREUR#<reason>), and the connection goes on.")
     expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15", "After bad requests, good ones still work.")
