@@ -148,10 +148,13 @@ def test_course_programs_score_as_documented():
     failed = {id for id, status in outcome(results).items() if status != "passed"}
     library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
                                                        "interrupts", "errors", "accept", "sanitizers")}
-    smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent", "data-races")} \
-        | {f"11-smop-pool/{key}" for key in ("protocol", "queue-full", "data-races")}
-    assert failed == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
-                      "02-name-resolution/unknown-host"} | library | smop
+    smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent")} \
+        | {"11-smop-pool/protocol", "11-smop-pool/queue-full"}
+    # ThreadSanitizer sees the course's races only when its threads happen to
+    # overlap (it orders threads through socket I/O): either outcome is right.
+    either = {"10-smop-threads/data-races", "11-smop-pool/data-races"}
+    assert failed - either == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
+                               "02-name-resolution/unknown-host"} | library | smop
     feedback = {t["extra_data"]["id"]: t["output"] for t in checks(results)}
     assert 'end the frame at the first "#)"' in feedback["08-tcp-lib/lib-hashpayload"]
     assert "TAILLE_MAX_DATA" in feedback["08-tcp-lib/lib-bound"] and "SIGSEGV" in feedback["08-tcp-lib/lib-bound"]
