@@ -132,6 +132,11 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
             build.programs[f"{program}-tsan"] = str(binary) if ok else None
             if program in tsan and not ok:
                 build.log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + log
+    if library is not None:
+        # The programs are linked: the library sources (the kit's reference,
+        # for some variants) must not stay where the programs could read them.
+        for _, library_lab, _ in library.parts:
+            shutil.rmtree(build_dir / library_lab.name, ignore_errors=True)
     return build
 
 
@@ -199,7 +204,12 @@ def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
     variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
     variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
     _make(["-C", str(build_dir), *variables, *programs])
-    return {program: str(build_dir / program) if (build_dir / program).is_file() else None for program in programs}
+    built = {program: str(build_dir / program) if (build_dir / program).is_file() else None for program in programs}
+    # Only the binaries stay: the programs under test must not find the kit's sources here.
+    for path in build_dir.iterdir():
+        if path.name not in built:
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    return built
 
 
 def _make(arguments: list[str]) -> str:

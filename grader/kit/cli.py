@@ -153,7 +153,8 @@ class Grader:
                          submission=self.display_submission(), sanitize=self.args.sanitize,
                          fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
                          build_note=build.note(), timeout_scale=self.timeout_scale,
-                         reference_programs=reference, variant=variant)
+                         reference_programs=reference, variant=variant,
+                         visible_folders=[str(self.work)], grader_folders=[str(GRADER_DIR)])
         context_path = run_dir / "context.json"
         ctx.save(context_path)
         command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)

@@ -25,6 +25,10 @@ class RunContext:
     timeout_scale: float = 1.0                # multiplies every check's time budget
     reference_programs: dict[str, str | None] = field(default_factory=dict)  # the lab's reference, built
     variant: str = ""                         # e.g. "linked with the reference TCP library"
+    # The files the run may see (see fsview.py): the grading's work folder,
+    # and the grader's code (readable by the runner only). Empty: everything.
+    visible_folders: list[str] = field(default_factory=list)
+    grader_folders: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

@@ -31,7 +31,8 @@ def main(argv: list[str]) -> int:
         if signal.getsignal(number) == signal.SIG_IGN:
             signal.signal(number, signal.SIG_DFL)
     isolation = sandbox.Isolation(ctx.isolation)
-    sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc")
+    sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc",
+                      [Path(folder) for folder in ctx.visible_folders], [Path(folder) for folder in ctx.grader_folders])
     checks = load_checks(ctx.check_module)
     module_file = sys.modules[ctx.check_module].__file__
     selected = [f"{module_file}::{function.__name__}" for function, spec in checks

@@ -32,7 +32,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import procfs
+from . import fsview, procfs
 from .network import Network
 
 CLONE_NEWNET = 0x40000000
@@ -140,9 +140,14 @@ def private_etc(net: Network, folder: Path) -> None:
                f"mount --bind {source} {target}")
 
 
-def enter_run(isolation: Isolation, net: Network, folder: Path) -> None:
-    """Prepare the runner's sandbox once, before the first check."""
+def enter_run(isolation: Isolation, net: Network, folder: Path, visible: list[Path] = (),
+              grader: list[Path] = ()) -> None:
+    """Prepare the runner's sandbox once, before the first check: a root that
+    shows only the system, `visible` and `grader` (see fsview), a private
+    hosts file, loopback up."""
     if isolation.isolated:
+        if visible:
+            fsview.enter(folder.parent / "root", list(visible), list(grader))
         private_etc(net, folder)
         loopback_up()
     else:
