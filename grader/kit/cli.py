@@ -33,6 +33,7 @@ from .text import tail_lines
 GRADER_DIR = KIT / "grader"
 # Debian's interpreter, which sees Debian's pytest (the first python3 on PATH may not).
 PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+SAVED = {"text": "report.txt", "json": "results.json", "junit": "junit.xml", "markdown": "report.md"}
 RUNNER_MARGIN = 30.0  # seconds a runner gets beyond the sum of its checks' budgets
 
 
@@ -47,6 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="only this check (e.g. 04-accept/listen); may be repeated")
     parser.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
     parser.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--save", type=Path, metavar="DIR",
+                        help="also write every format into DIR: report.txt, results.json, junit.xml, report.md")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="labs graded at once")
     parser.add_argument("--sanitize", action="store_true", help="build with AddressSanitizer + UBSan")
     parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")
@@ -266,6 +269,9 @@ def main(argv: list[str]) -> int:
         report = failed_report(submission, labs, f"{type(error).__name__}: {error}")
     report.duration = time.monotonic() - started
     write(render(report, args.format, args.verbose), args.output)
+    if args.save is not None:
+        for form, name in SAVED.items():
+            write(render(report, form, args.verbose), args.save / name)
     if args.keep:
         print(f"grader/grade: kept the build and run folder: {work}", file=sys.stderr)
     else:
