@@ -21,7 +21,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import sandbox
+from . import cgroups, sandbox
 from .build import LabBuild, Library, build_lab, build_native, build_reference
 from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
@@ -81,6 +81,7 @@ class Grader:
         self.timeout_scale = float(os.environ.get("SLK_TIMEOUT_SCALE", "1"))
         self.fill_fds_lib, native_error = build_native(work)
         self.notes = [f"(the grader's helper library did not build: {native_error})"] if native_error else []
+        self.notes_said: set[str] = set()
 
     def grade(self, labs: list[Lab]) -> list[LabResult]:
         jobs = self.args.jobs if self.isolation.isolated else 1
@@ -161,6 +162,9 @@ class Grader:
         context_path = run_dir / "context.json"
         ctx.save(context_path)
         command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)
+        group = self.control_group(build.dir.name)
+        if group is not None:
+            command = group.wrap(command)
         budget = sum(spec.timeout * self.timeout_scale + GRACE for spec in specs) + RUNNER_MARGIN
         log_path = run_dir / "runner.log"
         problem = ""
@@ -173,6 +177,9 @@ class Grader:
                     problem = f"the check runner ended with status {done.returncode}"
             except subprocess.TimeoutExpired:
                 problem = f"the check runner was stopped after {budget:g} s"
+            finally:
+                if group is not None:
+                    group.remove()
         recorded = {}
         if results_path.exists():
             for line in results_path.read_text().splitlines():
@@ -193,6 +200,17 @@ class Grader:
                                       record["status"], record["output"], record["visibility"],
                                       record.get("internal", ""), record.get("duration", 0.0)))
         return results
+
+    def control_group(self, name: str) -> cgroups.Group | None:
+        """A control group for one runner (fair CPU share, process and memory caps), if one can be made."""
+        if not self.isolation.isolated:
+            return None
+        group, why = cgroups.create(f"{os.getpid()}-{name}")
+        if group is None and why not in self.notes_said:
+            self.notes_said.add(why)
+            self.notes.append(f"(no control group for the runs: {why}; a program that forks or allocates "
+                              "without end is bounded by its own limits only)")
+        return group
 
     def display_submission(self) -> str:
         try:

@@ -32,6 +32,7 @@ from .text import cut, first_difference, indent_block, show_wire, tail_lines
 from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
 
 T = TypeVar("T")
+LEFTOVERS_SHOWN = 5   # processes named in the note about what a check left running
 POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
 
 
@@ -464,6 +465,9 @@ class Session:
                 output = tail_lines(stream.text, 25)
                 dropped = f" (…{stream.dropped} more bytes not kept)" if stream.dropped else ""
                 text.append(f"  {stream.name}{dropped}:\n{indent_block(cut(output, 3000, len(output)), '    | ')}")
+            if status is None and procfs.process_state(program.pid) not in (None, "Z") \
+                    and 1 not in {info.fd for info in procfs.open_fds(program.pid)}:
+                text.append("  it has closed its standard output (descriptor 1): nothing it prints can arrive")
             if status is None:
                 text.append(f"  its descriptors, as `lsof -p {program.pid}` shows them:\n"
                             + indent_block(snapshot.lsof_view(program.name, program.pid,
@@ -503,8 +507,10 @@ class Session:
             listener.close()
         notes = []
         if leftovers:
-            notes.append("Processes your program started were still running at the end of the check "
-                         f"(the grader killed them): {', '.join(leftovers)}")
+            shown = ", ".join(leftovers[:LEFTOVERS_SHOWN])
+            more = f" and {len(leftovers) - LEFTOVERS_SHOWN} more" if len(leftovers) > LEFTOVERS_SHOWN else ""
+            notes.append(f"{len(leftovers)} process(es) your program started were still running at the end of "
+                         f"the check (the grader killed them): {shown}{more}")
         if survivors:
             notes.append(f"Processes that would not die: {survivors}")
         return notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -44,6 +45,21 @@ def copy_solutions(target: Path, *labs: str) -> Path:
     for lab in labs:
         shutil.copytree(KIT / "solutions" / lab, target / lab)
     return target
+
+
+def mutant_header(patch: Path) -> tuple[set[str] | None, str]:
+    """(ids of the checks the mutant must fail, or None for all; text its failures show)."""
+    text = patch.read_text()
+    breaks = re.search(r"^Breaks:(.*)$", text, re.MULTILINE).group(1).split()
+    shows = re.search(r"^Shows:[ \t]*(.*)$", text, re.MULTILINE)
+    return (None if breaks == ["*"] else set(breaks)), (shows.group(1) if shows else "")
+
+
+def apply(patch: Path, submission: Path) -> None:
+    lab_dir = submission / patch.parent.name
+    done = subprocess.run(["patch", "-p1", "--quiet", "-d", str(lab_dir), "-i", str(patch)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
 
 
 from kit import sandbox  # noqa: E402

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import GRADER, KIT, checks, copy_solutions, grade, needs_namespaces, outcome
+from conftest import GRADER, KIT, apply, checks, copy_solutions, grade, mutant_header, needs_namespaces, outcome
 from kit.check import load_checks
 from kit.labs import all_labs
 
@@ -53,21 +52,6 @@ def test_reference_is_clean_under_sanitizers():
     results = grade("--sanitize")
     failed = {t["name"]: t["output"] for t in checks(results) if t["status"] != "passed"}
     assert not failed, "\n\n".join(f"{name}\n{output}" for name, output in failed.items())
-
-
-def mutant_header(patch: Path) -> tuple[set[str] | None, str]:
-    """(ids of the checks the mutant must fail, or None for all; text its failures show)."""
-    text = patch.read_text()
-    breaks = re.search(r"^Breaks:(.*)$", text, re.MULTILINE).group(1).split()
-    shows = re.search(r"^Shows:\s*(.*)$", text, re.MULTILINE)
-    return (None if breaks == ["*"] else set(breaks)), (shows.group(1) if shows else "")
-
-
-def apply(patch: Path, submission: Path) -> None:
-    lab_dir = submission / patch.parent.name
-    done = subprocess.run(["patch", "-p1", "--quiet", "-d", str(lab_dir), "-i", str(patch)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
 
 
 MUTANT_WORKERS = 2  # gradings at once: much of a broken program's grading is waiting
