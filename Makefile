@@ -9,7 +9,7 @@ OUTPUT     ?=
 GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
               --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides clean
+.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope clean
 
 help:
 	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
@@ -18,6 +18,9 @@ help:
 	@echo "make test             the kit's own tests"
 	@echo "make skeletons        regenerate labs/ from solutions/"
 	@echo "make slides           build the slide decks (slides/build/*.html, and PDF with Chromium)"
+	@echo "make dist             the student bundle: dist/socket-lab-kit.tar.gz (no solutions, no hidden checks)"
+	@echo "make gradescope [LAB=NN]  the Gradescope autograder: dist/gradescope[-NN].zip"
+	@echo "scripts/grade-class DIR [--jobs N] [--out DIR]   grade a class (teachers; see README)"
 	@echo "make setup            install the Debian packages the kit needs"
 
 setup:
@@ -37,11 +40,22 @@ check-skeletons:
 
 test: setup check-skeletons test-python test-bats test-slides
 
+# The student bundle has no kit tests (nor solutions): say so instead of failing obscurely.
+KIT_TESTS := $(wildcard grader/tests)
+ifeq ($(KIT_TESTS),)
+test-python test-bats check-skeletons:
+	@echo "make $@: the kit's own tests are not part of this copy of the kit (the student bundle)"; exit 1
+endif
+
+ifneq ($(KIT_TESTS),)
 test-python:
+	@scripts/setup class
 	$(PYTHON) -m pytest -q -p no:cacheprovider grader/tests
 
 test-bats:
+	@scripts/setup class
 	bats tests
+endif
 
 # Chromium is optional: where it cannot be installed, the render test says SKIP.
 test-slides:
@@ -53,6 +67,12 @@ slides:
 	@scripts/setup slides
 	@scripts/setup browser || echo "slides: Chromium could not be installed; building HTML only"
 	$(MAKE) -C slides
+
+dist:
+	PYTHONPATH=grader $(PYTHON) -m kit.packaging dist dist/socket-lab-kit.tar.gz
+
+gradescope:
+	PYTHONPATH=grader $(PYTHON) -m kit.packaging gradescope dist/gradescope$(if $(LAB),-$(LAB)).zip $(if $(LAB),--lab $(LAB))
 
 clean:
 	for lab in labs/*/; do $(MAKE) -s -C $$lab clean; done

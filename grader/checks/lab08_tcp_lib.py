@@ -3,7 +3,9 @@
 ServeurTest and ClientTest are driven against each other, against the grader
 (exact bytes on the wire, in pieces) and against the kit's reference. The
 library itself is run through a GoogleTest suite (the lab's visible tests and
-the grader's hidden ones, one suite per check), and again under ASan + UBSan.
+the grader's hidden ones, one suite per check), and again under ASan + UBSan:
+those checks are in checks/hidden/lab08_tcp_lib.py (shown after the due date;
+not part of the student bundle).
 """
 
 import struct
@@ -12,7 +14,6 @@ from kit.check import check
 from kit.network import SERVER_PORT
 
 from checks.course import NB_READ, NB_WRITTEN, READ_DATA, WRITTEN_DATA
-from checks.gtest import run_suite, run_under_sanitizers
 
 LAB = "08-tcp-lib"
 REFERENCE = ("ServeurTest", "ClientTest")
@@ -151,33 +152,3 @@ def check_vs_reference(run):
     client = run.start("ClientTest", run.net.zeus, str(SERVER_PORT + 1))
     client_side(run, client)
     expect_success(run, server)
-
-
-SUITES = (
-    ("RoundTrip", "sends and receives payloads of every size up to TAILLE_MAX_DATA, text and binary", 1),
-    ("HashPayload", "keeps payloads that contain or end with '#' intact, and refuses one holding \"#)\"", 2),
-    ("Bound", "never writes past TAILLE_MAX_DATA bytes: a longer frame is refused (EMSGSIZE) and skipped", 2),
-    ("Segmentation", "delivers frames split in any number of pieces, and glued frames one by one", 2),
-    ("Buffered", "reads whole chunks, not one byte per read() (same wire format)", 1),
-    ("Interrupts", "retries after EINTR and finishes short writes: a signal loses no byte", 2),
-    ("Errors", "reports end of connection, resets and refused connections, leaking no descriptor", 1),
-    ("Accept", "ServerSocket listens on 0.0.0.0; Accept gives the client's IP address", 1),
-)
-
-
-def suite_check(suite: str, name: str, points: int):
-    @check(f"lib-{suite.lower()}", f"TCP library: {name}", points=points, timeout=40)
-    def check_suite(run):
-        run_suite(run, suite)
-    check_suite.__name__ = f"check_lib_{suite.lower()}"
-    return check_suite
-
-
-for _suite, _name, _points in SUITES:
-    globals()[f"check_lib_{_suite.lower()}"] = suite_check(_suite, _name, _points)
-
-
-@check("lib-sanitizers", "TCP library: the whole test suite runs clean under AddressSanitizer and UBSan",
-       points=2, timeout=60)
-def check_lib_sanitizers(run):
-    run_under_sanitizers(run)

@@ -57,7 +57,9 @@ LDLIBS   := -lgtest -lgtest_main -pthread -ldl
 
 OBJ_DIR  := $(OUT)/tcp_tests.obj
 TEST_OBJ_DIR ?= $(OBJ_DIR)
-OBJECTS  := $(OBJ_DIR)/tcp.o $(TEST_OBJ_DIR)/visible.o $(TEST_OBJ_DIR)/hidden.o
+# The student bundle (make dist) has no hidden tests: the binary then runs the visible ones.
+HIDDEN   := $(wildcard $(HERE)/test_tcp_hidden.cpp)
+OBJECTS  := $(OBJ_DIR)/tcp.o $(TEST_OBJ_DIR)/visible.o $(if $(HIDDEN),$(TEST_OBJ_DIR)/hidden.o)
 TEST_DEPS ?= $(TESTS_DIR)/tcp_test_support.h $(LIB_DIR)/TCP.h
 
 .PHONY: all clean

@@ -41,7 +41,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="grader/grade",
         description="Grade a submission (a folder of NN-name/ lab folders); "
-                    "with no --submission, the reference solutions.")
+                    "with no --submission, the reference solutions (labs/ where the kit has none).")
     parser.add_argument("--submission", type=Path, help="the folder to grade (default: solutions/)")
     parser.add_argument("--lab", nargs="+", action="extend", default=[], metavar="NN", help="only these labs (e.g. 04 or 04-accept)")
     parser.add_argument("--check", action="append", default=[], metavar="ID",
@@ -61,6 +61,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def default_submission() -> Path:
+    """The reference solutions; in the student bundle (no solutions/), the student's labs/."""
+    solutions = KIT / "solutions"
+    return solutions if solutions.is_dir() else KIT / "labs"
+
+
 def not_run(spec: CheckSpec, status: str, output: str) -> CheckResult:
     return CheckResult(spec.id, spec.lab, spec.title, spec.points, 0.0, status, output, spec.visibility)
 
@@ -76,7 +82,7 @@ class Grader:
         self.args = args
         self.isolation = isolation
         self.work = work
-        self.submission = (args.submission or KIT / "solutions").resolve()
+        self.submission = (args.submission or default_submission()).resolve()
         # For the kit's own tests of hanging programs: shorter budgets, same verdicts.
         self.timeout_scale = float(os.environ.get("SLK_TIMEOUT_SCALE", "1"))
         self.fill_fds_lib, native_error = build_native(work)
@@ -277,7 +283,7 @@ def main(argv: list[str]) -> int:
     os.umask(0o022)  # the programs run under a grading uid: what we build must be readable by it
     work = Path(tempfile.mkdtemp(prefix="slk-grade-"))
     work.chmod(0o755)  # the programs run under a grading uid and must reach their binaries
-    submission = str(args.submission or "solutions/")
+    submission = str(args.submission or default_submission())
     try:
         isolation = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
         grader = Grader(args, isolation, work)

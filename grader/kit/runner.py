@@ -34,8 +34,7 @@ def main(argv: list[str]) -> int:
     sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc",
                       [Path(folder) for folder in ctx.visible_folders], [Path(folder) for folder in ctx.grader_folders])
     checks = load_checks(ctx.check_module)
-    module_file = sys.modules[ctx.check_module].__file__
-    selected = [f"{module_file}::{function.__name__}" for function, spec in checks
+    selected = [f"{sys.modules[function.__module__].__file__}::{function.__name__}" for function, spec in checks
                 if not ctx.check_ids or spec.id in ctx.check_ids]
     if not selected:
         return 0
