@@ -20,7 +20,7 @@ KIT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(KIT / "grader"), str(KIT / "grader" / "tests")]
 
 from conftest import apply, copy_solutions  # noqa: E402
-from test_class_grading import LABS, expected_failures, points  # noqa: E402
+from test_class_grading import LABS, expected_failures  # noqa: E402
 
 
 def main() -> int:

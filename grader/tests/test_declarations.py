@@ -45,3 +45,13 @@ def test_handout_lists_every_check_with_its_points(lab):
         assert row, f"{lab.name}/README.md: no grading-table row '| {spec.name} | {spec.points:g} |'"
     for section in ("## Goal", "## Steps", "## What the grader checks"):
         assert section in handout, f"{lab.name}/README.md has no '{section}' section"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_only_the_hidden_modules_declare_checks_that_are_not_visible(lab):
+    """The student bundle leaves out checks/hidden/: a check is visible exactly
+    when it is in the lab's own module, so the bundle has every visible check."""
+    for function, spec in load_checks(lab.check_module):
+        in_hidden_module = function.__module__.startswith("checks.hidden.")
+        assert in_hidden_module == (spec.visibility != "visible"), \
+            f"{spec.id}: visibility {spec.visibility} in {function.__module__}"
