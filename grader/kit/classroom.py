@@ -9,6 +9,8 @@ own address and uid slots), N at a time. OUT gets:
 
     gradebook.csv              one row per student: points per lab, total, status
     scores.png                 the distribution of scores per lab and of the totals
+    similarity.csv             how alike each pair of submissions is, lab by lab
+                               (a plagiarism signal: see similarity.py)
     students/NAME/report.txt   the student's report (also results.json,
                                junit.xml, report.md, grade.log)
 
@@ -19,6 +21,7 @@ changed since the last run; --force regrades everything.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -35,7 +38,8 @@ from pathlib import Path
 from . import procfs
 from .archives import BadArchive, archive_stem, submission_root, unpack
 from .gradebook import StudentScores, load_results, scores_from_results, write_csv, write_plot
-from .labs import KIT, UnknownLab, find_labs
+from .labs import KIT, Lab, UnknownLab, find_labs, submitted_folder
+from .similarity import Pair, compare, flagged
 from .sandbox import GRADING_UID_BASE
 from .text import tail_lines
 
@@ -208,6 +212,28 @@ class ClassGrader:
         return True, ""
 
 
+def similarity_report(submissions: list[Submission], labs: list[Lab], path: Path) -> list[Pair]:
+    """Write every pair's similarity per lab to path; return the pairs worth a look."""
+    worth_a_look = []
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["lab", "student", "other student", "similarity", "shared fingerprints", "lab median"])
+        for lab in labs:
+            folders = {}
+            for submission in submissions:
+                if submission.folder is not None:
+                    folder, _ = submitted_folder(submission.folder, lab)
+                    if folder is not None:
+                        folders[submission.student] = folder
+            pairs = compare(folders, lab.name, lab.student_files, lab.kit_dir)
+            median = statistics.median(pair.similarity for pair in pairs) if pairs else 0.0
+            for pair in pairs:
+                writer.writerow([lab.name, pair.first, pair.second, f"{pair.similarity:.2f}", pair.shared,
+                                 f"{median:.2f}"])
+            worth_a_look += flagged(pairs)
+    return worth_a_look
+
+
 def leftover_processes() -> list[str]:
     """Processes of the grading uids still running (there should be none)."""
     found = []
@@ -273,6 +299,9 @@ def main(argv: list[str]) -> int:
     print(f"Gradebook: {out / 'gradebook.csv'}")
     print(f"Plot: {out / 'scores.png'}" if plot_problem is None else f"Plot: not drawn ({plot_problem})")
     print(f"Reports: {out / 'students'}/NAME/report.txt")
+    alike = similarity_report(submissions, find_labs(labs), out / "similarity.csv")
+    print(f"Similarity: {out / 'similarity.csv'}" + ("" if not alike else "; worth a look:\n  " + "\n  ".join(
+        f"{pair.lab}: {pair.first} and {pair.second}, {pair.similarity:.0%} alike" for pair in alike[:20])))
     if os.geteuid() == 0:
         left = leftover_processes()
         print("Processes left by the submissions: " + ("none" if not left else "\n  " + "\n  ".join(left)))
