@@ -73,16 +73,20 @@ def checks_in(module: ModuleType) -> list[tuple[Callable, CheckSpec]]:
     return found
 
 
-def hidden_module_name(module_name: str) -> str:
+def hidden_module_name(module_name: str) -> str | None:
     """checks.lab08_tcp_lib -> checks.hidden.lab08_tcp_lib: the lab's hidden
-    checks, in a module of their own that the student bundle leaves out."""
-    return module_name.replace("checks.", "checks.hidden.", 1)
+    checks, in a module of their own that the student bundle leaves out
+    (None for a module outside the checks package)."""
+    package, _, name = module_name.partition(".")
+    return f"checks.hidden.{name}" if package == "checks" and name else None
 
 
 def load_checks(module_name: str) -> list[tuple[Callable, CheckSpec]]:
     """The lab's checks: its module's, then those of its hidden module if there is one."""
     found = checks_in(importlib.import_module(module_name))
     hidden_name = hidden_module_name(module_name)
+    if hidden_name is None:
+        return found
     try:
         hidden = importlib.import_module(hidden_name)
     except ModuleNotFoundError as error:
