@@ -48,6 +48,10 @@ def run_suite(run, suite: str, binary: str = "tcp_tests", what: str = "") -> Non
     output = program.stdout.text
     failed, unfinished, messages = summarize(output)
     passed_line = re.search(r"^\[  PASSED  \] (\d+) test", output, re.MULTILINE)
+    if status.code == 0 and passed_line and int(passed_line.group(1)) == 0:
+        run.fail(f"the tests of {suite} run{what}", "there is no such test in the test program",
+                 f"The tests of {suite} are built only when your TCP.h declares what they test "
+                 "(for Decoder: the FrameDecoder class, with TCP_FRAME_DECODER defined, as in the kit's TCP.h).")
     if status.code == 0 and passed_line and not failed:
         run.note(f"{passed_line.group(1)} tests of {suite} passed")
         return

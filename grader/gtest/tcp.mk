@@ -18,7 +18,7 @@
 #
 # Run the binary one suite at a time, as the grader does:
 #   $(OUT)/tcp_tests --gtest_filter='Bound.*'
-# Suites: RoundTrip HashPayload Bound Segmentation Buffered Interrupts Errors Accept.
+# Suites: RoundTrip HashPayload Bound Segmentation Buffered Interrupts Errors Accept Decoder.
 #
 # The library's TCP.h comes first in the include path. Its warnings are
 # shown, never fatal (no -Werror), as in mk/lab.mk.

@@ -15,6 +15,7 @@
 // variant; the expectations that depend on the format are marked #ifdef.
 #include "tcp_test_support.h"
 
+#include <algorithm>
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -1154,3 +1155,104 @@ TEST(Accept, ClientSocketByName)
 }
 
 }  // namespace
+
+// ------------------------------------------------------------ FrameDecoder
+#if defined(TCP_FRAME_DECODER) && !defined(TCP_LENGTH_HEADER)
+namespace {
+
+// Everything Next gives, until it has no frame to give.
+std::vector<std::string> Drain(FrameDecoder& decoder, FrameDecoder::Result* last = nullptr)
+{
+    std::vector<std::string> frames;
+    std::string payload;
+    for (;;) {
+        const FrameDecoder::Result result = decoder.Next(payload);
+        if (result == FrameDecoder::Result::Frame) {
+            frames.push_back(payload);
+        } else if (result == FrameDecoder::Result::Empty) {
+            frames.push_back("(empty)");
+        } else {
+            if (last != nullptr) *last = result;
+            return frames;
+        }
+    }
+}
+
+}  // namespace
+
+TEST(Decoder, HashBeforeTheMarkerAndMarkerSplitInTwo)
+{
+    FrameDecoder decoder;
+    decoder.Append("ab#", 3);
+    FrameDecoder::Result last{};
+    EXPECT_TRUE(Drain(decoder, &last).empty());
+    EXPECT_EQ(last, FrameDecoder::Result::NeedMore) << "\"ab#\": the '#' may start the marker";
+    decoder.Append("#", 1);
+    EXPECT_TRUE(Drain(decoder).empty()) << "\"ab##\": still no marker";
+    decoder.Append(")x#", 3);
+    EXPECT_EQ(Drain(decoder), (std::vector<std::string>{"ab#"})) << "\"ab##)\" is the payload \"ab#\"";
+    decoder.Append(")", 1);
+    EXPECT_EQ(Drain(decoder), (std::vector<std::string>{"x"})) << "the marker split across two Appends";
+}
+
+TEST(Decoder, EmptyFrameIsReportedAndConsumed)
+{
+    FrameDecoder decoder;
+    decoder.Append("#)then#)", 8);
+    EXPECT_EQ(Drain(decoder), (std::vector<std::string>{"(empty)", "then"}));
+}
+
+TEST(Decoder, LargestFrameInPieces)
+{
+    FrameDecoder decoder;
+    const std::string payload(TAILLE_MAX_DATA, 'p');
+    const std::string wire = payload + "#)";
+    for (std::size_t at = 0; at < wire.size(); at += 777) {
+        decoder.Append(wire.data() + at, std::min<std::size_t>(777, wire.size() - at));
+    }
+    FrameDecoder::Result last{};
+    const auto frames = Drain(decoder, &last);
+    ASSERT_EQ(frames.size(), 1u) << "a frame of exactly TAILLE_MAX_DATA bytes is valid";
+    EXPECT_EQ(frames[0].size(), static_cast<std::size_t>(TAILLE_MAX_DATA));
+    EXPECT_EQ(last, FrameDecoder::Result::NeedMore);
+}
+
+TEST(Decoder, TooLongIsFinal)
+{
+    FrameDecoder decoder;
+    const std::string flood(TAILLE_MAX_DATA + 2, 'x');
+    decoder.Append(flood.data(), flood.size());
+    std::string payload;
+    EXPECT_EQ(decoder.Next(payload), FrameDecoder::Result::TooLong)
+        << "TAILLE_MAX_DATA + 2 bytes and no \"#)\": no valid frame can end here";
+    decoder.Append("#)ok#)", 6);
+    EXPECT_EQ(decoder.Next(payload), FrameDecoder::Result::TooLong)
+        << "after a frame too long, nothing more can be trusted: TooLong again";
+}
+
+TEST(Decoder, TooLongFrameWithItsMarkerInOnePiece)
+{
+    FrameDecoder decoder;
+    const std::string wire = std::string(TAILLE_MAX_DATA + 1, 'y') + "#)";
+    decoder.Append(wire.data(), wire.size());
+    std::string payload;
+    EXPECT_EQ(decoder.Next(payload), FrameDecoder::Result::TooLong) << "a payload of TAILLE_MAX_DATA + 1 bytes";
+}
+
+TEST(Decoder, ManyFramesInOneAppendKeepNothingBehind)
+{
+    FrameDecoder decoder;
+    std::string wire;
+    for (int i = 0; i < 20000; ++i) {
+        wire += "OPER#*#" + std::to_string(i) + "#2#)";
+    }
+    decoder.Append(wire.data(), wire.size());
+    const auto frames = Drain(decoder);
+    ASSERT_EQ(frames.size(), 20000u);
+    EXPECT_EQ(frames[12345], "OPER#*#12345#2");
+    EXPECT_EQ(decoder.Buffered(), 0u);
+    decoder.Append("LOG", 3);
+    decoder.Append("OUT#)", 5);
+    EXPECT_EQ(Drain(decoder), (std::vector<std::string>{"LOGOUT"}));
+}
+#endif

@@ -135,7 +135,7 @@ def test_course_programs_score_as_documented():
     results = grade("--submission", str(COURSE), "--lab", *labs, env={"SLK_TIMEOUT_SCALE": "0.3"})
     failed = {id for id, status in outcome(results).items() if status != "passed"}
     library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
-                                                       "interrupts", "errors", "accept", "sanitizers")}
+                                                       "interrupts", "errors", "accept", "decoder", "sanitizers")}
     smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent")} \
         | {"11-smop-pool/protocol", "11-smop-pool/queue-full"}
     # ThreadSanitizer sees the course's races only when its threads happen to
@@ -146,6 +146,7 @@ def test_course_programs_score_as_documented():
     feedback = {t["extra_data"]["id"]: t["output"] for t in checks(results)}
     assert 'end the frame at the first "#)"' in feedback["08-tcp-lib/lib-hashpayload"]
     assert "TAILLE_MAX_DATA" in feedback["08-tcp-lib/lib-bound"] and "SIGSEGV" in feedback["08-tcp-lib/lib-bound"]
+    assert "FrameDecoder" in feedback["08-tcp-lib/lib-decoder"]  # the course's library predates it
 
 
 def test_a_library_defect_costs_points_once(tmp_path):

@@ -96,3 +96,25 @@ int Receive(int sSocket, char* data)
     std::fprintf(stderr, "TODO (%s:%d): read the bytes of the next frame up to its first \"#)\" (peek with MSG_PEEK, then consume exactly this frame's bytes), copy at most TAILLE_MAX_DATA of them into data; 0 on a close between frames, -1 with EMSGSIZE, EPROTO or the read's errno\n", __FILE__, __LINE__);
     std::exit(99);
 }
+
+void FrameDecoder::Append(const char* bytes, std::size_t count)
+{
+    // TODO: forget the bytes already taken out once they are at least half the buffer (each byte is moved at most once on average), then append
+    (void)bytes;
+    (void)count;
+    std::fprintf(stderr, "TODO (%s:%d): forget the bytes already taken out once they are at least half the buffer (each byte is moved at most once on average), then append\n", __FILE__, __LINE__);
+    std::exit(99);
+}
+
+FrameDecoder::Result FrameDecoder::Next(std::string& payload)
+{
+    // TODO: search "#)" from where the last search stopped (a last '#' may be the first half of the marker); take the frame out, or say why there is none: NeedMore, Empty, TooLong (sticky)
+    (void)payload;
+    std::fprintf(stderr, "TODO (%s:%d): search \"#)\" from where the last search stopped (a last '#' may be the first half of the marker); take the frame out, or say why there is none: NeedMore, Empty, TooLong (sticky)\n", __FILE__, __LINE__);
+    std::exit(99);
+}
+
+std::size_t FrameDecoder::Buffered() const
+{
+    return buffer_.size() - start_;
+}

@@ -92,4 +92,55 @@ int Send(int sSocket, const char* data, int taille);
 // The socket must be a blocking one.
 int Receive(int sSocket, char* data);
 
+// ----------------------------------------------------------------------
+// FrameDecoder: frames out of bytes that come in any pieces (for lab 12).
+//
+// Receive suits a thread that may wait: it blocks until a whole frame is
+// there. An event loop (lab 12) serves every client from one thread and must
+// never wait for any one of them: one client holding half a frame would stall
+// all the others. So it reads whatever a non-blocking read() returns (half a
+// frame, three frames and a half...), gives those bytes to the connection's
+// decoder, and takes out the frames that are complete; the rest waits in the
+// decoder for the next read. Same wire format: the payload, then "#)".
+//
+//   FrameDecoder decoder;                // one per connection
+//   decoder.Append(bytes, n);            // after each read() of n > 0 bytes
+//   std::string payload;
+//   while (decoder.Next(payload) == FrameDecoder::Result::Frame) { ... }
+//
+// Memory: besides the bytes of the last Append not yet taken out, it keeps at
+// most one incomplete frame, so a caller that reads in bounded chunks and
+// takes the frames out after each Append holds a bounded amount.
+// Each byte is searched once, however many pieces its frame came in.
+#include <cstddef>
+#include <string>
+
+#define TCP_FRAME_DECODER 1  // this TCP.h has a FrameDecoder (the tests look for it)
+
+class FrameDecoder {
+public:
+    enum class Result {
+        Frame,     // `payload` holds the next frame's payload (1..TAILLE_MAX_DATA bytes)
+        NeedMore,  // no complete frame yet: read more bytes
+        Empty,     // an empty frame ("#)" alone) was taken out; `payload` is empty
+        TooLong,   // a frame longer than TAILLE_MAX_DATA: no frame can be trusted
+                   // after it; every later Next says TooLong too (close the connection)
+    };
+
+    // Append: add `count` bytes received on the connection.
+    void Append(const char* bytes, std::size_t count);
+
+    // Next: take out the next complete frame, if there is one.
+    Result Next(std::string& payload);
+
+    // Buffered: the bytes received and not taken out yet.
+    std::size_t Buffered() const;
+
+private:
+    std::string buffer_;       // received bytes; those before start_ are taken out
+    std::size_t start_ = 0;    // where the next frame begins in buffer_
+    std::size_t scanned_ = 0;  // bytes after start_ already searched for "#)"
+    bool too_long_ = false;    // a frame was too long: the stream is lost
+};
+
 #endif  // TCP_H

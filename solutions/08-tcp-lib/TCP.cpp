@@ -406,3 +406,53 @@ int Receive(int sSocket, char* data)
     }
     // END SOLUTION
 }
+
+void FrameDecoder::Append(const char* bytes, std::size_t count)
+{
+    // BEGIN SOLUTION: forget the bytes already taken out once they are at least half the buffer (each byte is moved at most once on average), then append
+    // STUB: (void)bytes;
+    // STUB: (void)count;
+    if (start_ > 0 && start_ >= buffer_.size() / 2) {
+        buffer_.erase(0, start_);
+        start_ = 0;
+    }
+    buffer_.append(bytes, count);
+    // END SOLUTION
+}
+
+FrameDecoder::Result FrameDecoder::Next(std::string& payload)
+{
+    // BEGIN SOLUTION: search "#)" from where the last search stopped (a last '#' may be the first half of the marker); take the frame out, or say why there is none: NeedMore, Empty, TooLong (sticky)
+    // STUB: (void)payload;
+    payload.clear();
+    if (too_long_) {
+        return Result::TooLong;
+    }
+    const std::size_t available = buffer_.size() - start_;
+    const std::size_t marker = buffer_.find("#)", start_ + scanned_);
+    if (marker == std::string::npos) {
+        // A frame of TAILLE_MAX_DATA bytes needs TAILLE_MAX_DATA + 2 with its
+        // marker: with that many bytes and no marker, the frame is too long.
+        if (available >= static_cast<std::size_t>(TAILLE_MAX_DATA) + 2) {
+            too_long_ = true;
+            return Result::TooLong;
+        }
+        scanned_ = available > 0 ? available - 1 : 0;  // the last byte may be a '#'
+        return Result::NeedMore;
+    }
+    const std::size_t length = marker - start_;
+    if (length > static_cast<std::size_t>(TAILLE_MAX_DATA)) {
+        too_long_ = true;
+        return Result::TooLong;
+    }
+    payload.assign(buffer_, start_, length);
+    start_ = marker + 2;
+    scanned_ = 0;
+    return length == 0 ? Result::Empty : Result::Frame;
+    // END SOLUTION
+}
+
+std::size_t FrameDecoder::Buffered() const
+{
+    return buffer_.size() - start_;
+}

@@ -203,4 +203,42 @@ TEST(Errors, CloseInTheMiddleOfAFrameIsEPROTO)
         << t;
 }
 
+// FrameDecoder (used by lab 12): no sockets, just bytes in and frames out.
+// Built only where TCP.h declares it (TCP_FRAME_DECODER) and with the
+// end-marker framing.
+#if defined(TCP_FRAME_DECODER) && !defined(TCP_LENGTH_HEADER)
+TEST(Decoder, FrameArrivingByteByByte)
+{
+    FrameDecoder decoder;
+    const std::string wire = "LOGIN#wagner#abc123#)";
+    std::string payload = "stale";
+    for (std::size_t i = 0; i + 1 < wire.size(); ++i) {
+        decoder.Append(&wire[i], 1);
+        ASSERT_EQ(decoder.Next(payload), FrameDecoder::Result::NeedMore)
+            << "after " << i + 1 << " of the " << wire.size() << " bytes, the frame is not complete yet";
+    }
+    decoder.Append(&wire.back(), 1);
+    ASSERT_EQ(decoder.Next(payload), FrameDecoder::Result::Frame) << "the last byte completes the frame";
+    EXPECT_EQ(payload, "LOGIN#wagner#abc123");
+    EXPECT_EQ(decoder.Buffered(), 0u) << "the frame and its marker were taken out";
+}
+
+TEST(Decoder, GluedFramesThenHalfAFrame)
+{
+    FrameDecoder decoder;
+    const std::string wire = "OPER#+#1#2#)LOGOUT#)OPER#-";
+    decoder.Append(wire.data(), wire.size());
+    std::string payload;
+    ASSERT_EQ(decoder.Next(payload), FrameDecoder::Result::Frame);
+    EXPECT_EQ(payload, "OPER#+#1#2");
+    ASSERT_EQ(decoder.Next(payload), FrameDecoder::Result::Frame);
+    EXPECT_EQ(payload, "LOGOUT");
+    EXPECT_EQ(decoder.Next(payload), FrameDecoder::Result::NeedMore) << "\"OPER#-\" is half a frame";
+    EXPECT_EQ(decoder.Buffered(), 6u) << "the half frame waits in the decoder";
+    decoder.Append("#7#1#)", 6);
+    ASSERT_EQ(decoder.Next(payload), FrameDecoder::Result::Frame);
+    EXPECT_EQ(payload, "OPER#-#7#1");
+}
+#endif
+
 }  // namespace
