@@ -258,6 +258,18 @@ def thread_waits(pid: int) -> dict[int, int | None]:
     return waits
 
 
+def resident_kib(pid: int) -> int:
+    """The process's resident memory (VmRSS, in KiB), or 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def thread_count(pid: int) -> int:
     try:
         return len(os.listdir(f"/proc/{pid}/task"))

@@ -1,0 +1,221 @@
+"""Checks of lab 12: the SMOP server in one thread, with non-blocking sockets
+and epoll.
+
+    Serveur port [users-file]
+
+Facts, not timings: one thread (from /proc) with 200 clients; a client
+holding half a frame, or sending one byte at a time, does not keep another
+client from its answers (the other's reply arrives while the frame is still
+incomplete); a client that never reads is dropped before the server's memory
+grows past a bound; a frame too long is answered and its connection closed; a
+half-closed client gets its answers; SIGINT closes everything. The server
+links the student's 08 and 10 modules; every check runs again with the kit's
+and keeps the better result.
+"""
+
+import errno
+import socket
+import time
+
+from kit import procfs
+from kit.check import check
+from kit.network import SERVER_PORT
+from kit.peer import connect
+
+from checks.course import SERVER_STOPPED
+from checks.smop import KO, MARKER, expect_reply, frame, login, start_server
+
+LAB = "12-smop-epoll"
+LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
+
+CLIENTS = 200
+TOO_LONG = "ERREUR#Requete trop longue !"
+MEMORY_BOUND_KIB = 32 * 1024      # growth allowed while a client floods without reading
+FLOOD_LIMIT = 64 << 20            # bytes the flooding client sends at most
+
+
+def bulk_clients(run, server, count: int) -> list:
+    """count clients, each logged in and answered once (one transcript step:
+    the details of 600 exchanges would drown the feedback)."""
+    with run.transcript.step(f"connect {count} clients; each sends LOGIN and OPER#+#<its number>#1 "
+                             "(all sent before any reply is read)") as step:
+        peers = []
+        for _ in range(count):
+            peer = connect(run.net.zeus, SERVER_PORT, run.deadline.until(None))
+            run.peers.append(peer)
+            peers.append(peer)
+        for number, peer in enumerate(peers):
+            peer.send(frame("LOGIN#wagner#abc123") + frame(f"OPER#+#{number}#1"))
+        wrong = []
+        for number, peer in enumerate(peers):
+            expected = frame("LOGIN#ok") + frame(f"OPER#ok#{number + 1}")
+            got = peer.recv_exactly(len(expected), run.deadline.until(None))
+            if got.data != expected:
+                wrong.append((number, got.data))
+        step.outcome = f"{count - len(wrong)} of {count} answered"
+    if wrong:
+        number, data = wrong[0]
+        run.fail(f"each of the {count} clients gets LOGIN#ok#) then OPER#ok#<its number + 1>#)",
+                 f"{len(wrong)} did not; client {number} got {data[:80]!r}",
+                 "Every ready socket must be served: accept every pending connection, read each readable one, "
+                 "and keep each client's state (decoder, session, unsent replies) in its own structure.")
+    return peers
+
+
+@check("protocol", "speaks SMOP as in lab 10, each connection with its own login", points=2)
+def check_protocol(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+    expect_reply(run, server, peer, "LOGIN#wagner#nope", f"LOGIN{KO}")
+    login(run, server, peer)
+    expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15")
+    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}")
+    expect_reply(run, server, peer, "OPER#+#x#1", f"OPER{KO}")
+    expect_reply(run, server, peer, b"", "ERREUR#[^#]+", "An empty frame is a request SMOP() does not know.")
+    other = run.connect(run.net.zeus, SERVER_PORT)
+    expect_reply(run, server, other, "OPER#+#1#2", f"OPER{KO}",
+                 "A new connection starts logged out: the login belongs to the connection (its SmopSession).")
+    expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
+    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+
+
+@check("one-thread", f"serves {CLIENTS} clients at once with a single thread, then closes each when it leaves",
+       points=2, timeout=30)
+def check_one_thread(run):
+    server = start_server(run)
+    idle_fds = len(run.fds(server))
+    peers = bulk_clients(run, server, CLIENTS)
+    with run.transcript.step(f"count {server.name}'s threads and descriptors with {CLIENTS} clients") as step:
+        threads, fds = procfs.thread_count(server.pid), len(run.fds(server))
+        step.outcome = f"{threads} thread(s), {fds} descriptors"
+    run.require(threads == 1, "1 thread: the event loop serves every client", f"{threads} threads",
+                "No thread per client, no pool: epoll_wait() tells the one thread which sockets are ready.")
+    run.require(fds >= idle_fds + CLIENTS, f"at least {idle_fds + CLIENTS} descriptors (one per client)",
+                f"{fds} descriptors")
+    with run.transcript.step(f"all {CLIENTS} clients close their connection") as step:
+        for peer in peers:
+            peer.close()
+        step.outcome = "closed"
+    with run.transcript.step(f"wait until {server.name} is back to {idle_fds} descriptors") as step:
+        back = run.wait_until(lambda: len(run.fds(server)) == idle_fds, program=server)
+        now = len(run.fds(server))
+        step.outcome = f"{now} descriptors"
+    run.require(bool(back), f"{idle_fds} descriptors, as before the clients came", f"{now} descriptors",
+                "read() returning 0 means the client left: close its socket and forget its state.")
+
+
+@check("no-stall", "a client holding half a frame, or sending it a byte at a time, does not delay other clients",
+       points=2)
+def check_no_stall(run):
+    server = start_server(run)
+    holder = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, holder)
+    other = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, other, "charlet")
+    run.send(holder, b"OPER#+#40", "half a frame, the rest held back")
+    expect_reply(run, server, other, "OPER#*#6#7", "OPER#ok#42",
+                 "The server must not wait for the rest of a frame: read what is there, keep it in that "
+                 "connection's FrameDecoder, and serve the other sockets.")
+    trickle = run.connect(run.net.zeus, SERVER_PORT)
+    request = frame("LOGIN#grader#s3cret")
+    for index in range(len(request) - 1):
+        run.send(trickle, request[index:index + 1], f"byte {index + 1} of {len(request)} of a LOGIN")
+        if index % 6 == 0:
+            expect_reply(run, server, other, f"OPER#-#{index}#1", f"OPER#ok#{index - 1}")
+    run.send(trickle, request[-1:], "the last byte")
+    expect_reply(run, server, trickle, None, "LOGIN#ok", "The bytes of a frame are kept across reads.")
+    run.send(holder, b"#2" + MARKER, "the rest of the held frame")
+    expect_reply(run, server, holder, None, "OPER#ok#42")
+
+
+@check("non-reader", "drops a client that sends requests but never reads the replies, before its memory grows",
+       points=1, timeout=30)
+def check_non_reader(run):
+    server = start_server(run)
+    idle_fds = len(run.fds(server))
+    idle_kib = procfs.resident_kib(server.pid)
+    flooder = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, flooder)
+    requests = frame("OPER#+#1#1") * 8000
+    sent, stopped, peak = 0, "", idle_kib
+    with run.transcript.step(f"send requests without ever reading the replies (up to {FLOOD_LIMIT >> 20} MB)") as step:
+        flooder.sock.settimeout(0.2)
+        until = run.deadline.until(run.deadline.remaining() - 5)
+        while sent < FLOOD_LIMIT and time.monotonic() < until:
+            try:
+                sent += flooder.sock.send(requests)
+            except socket.timeout:
+                pass  # the server is not reading now: look at it and try again
+            except OSError as error:
+                stopped = errno.errorcode.get(error.errno, str(error))
+                break
+            peak = max(peak, procfs.resident_kib(server.pid))
+            if peak > idle_kib + MEMORY_BOUND_KIB:
+                break
+            if len(run.fds(server)) == idle_fds:
+                stopped = "closed by the server"
+                break
+        step.outcome = f"{sent >> 10} KiB sent; " + (f"then {stopped}" if stopped else "the server still reads")
+    run.require(peak <= idle_kib + MEMORY_BOUND_KIB,
+                f"the server's memory stays within {MEMORY_BOUND_KIB >> 10} MB of its idle size ({idle_kib} KiB)",
+                f"it grew to {peak} KiB",
+                "Bound each connection's unsent replies: past the limit the handout gives, drop the client.")
+    with run.transcript.step(f"wait until {server.name} has closed the flooding client") as step:
+        dropped = run.wait_until(lambda: len(run.fds(server)) == idle_fds, program=server)
+        step.outcome = "closed" if dropped else "still open"
+    run.require(bool(dropped), "the server closes the connection of a client that lets its replies pile up",
+                "the connection is still open", "Count the bytes waiting in the connection's output buffer; "
+                "past the limit, close the connection and free its state.")
+    other = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, other, "charlet")
+
+
+@check("too-long", "answers a frame longer than TAILLE_MAX_DATA with ERREUR#Requete trop longue !, then closes",
+       points=1)
+def check_too_long(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, peer)
+    run.send(peer, b"OPER#+#1#" + b"9" * 10100, "10109 bytes and no end marker")
+    expect_reply(run, server, peer, None, TOO_LONG.replace("!", "\\!"),
+                 "FrameDecoder::Next says TooLong: queue the error reply, then stop reading.")
+    run.expect_closed(peer, server.name, "After a frame too long the stream cannot be trusted: close it once the "
+                                         "reply is sent.")
+    other = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, other, "charlet")
+
+
+@check("half-close", "answers every request of a client that has shut down its sending side, then closes",
+       points=1)
+def check_half_close(run):
+    server = start_server(run)
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    # Corked, the requests wait in the grader's kernel; shutdown() then sends
+    # them and the FIN in one segment: the server sees data and end of file at once.
+    peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    run.send(peer, frame("LOGIN#wagner#abc123") + frame("OPER#-#2#5") + frame("LOGOUT"), "three requests at once")
+    with run.transcript.step("shutdown(SHUT_WR): the client will send nothing more (the requests and the FIN "
+                             "leave in one segment)") as step:
+        peer.sock.shutdown(socket.SHUT_WR)
+        step.outcome = "done"
+    for expected in ("LOGIN#ok", "OPER#ok#-3", "LOGOUT#ok"):
+        expect_reply(run, server, peer, None, expected,
+                     "End of file on the read side ends the requests, not the replies: send what is pending.")
+    run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
+
+
+@check("sigint", "on SIGINT with clients connected, closes every socket and exits with status 0", points=1)
+def check_sigint(run):
+    server = start_server(run)
+    peers = [run.connect(run.net.zeus, SERVER_PORT) for _ in range(3)]
+    login(run, server, peers[0])
+    run.send(peers[1], b"OPER#+", "half a frame")
+    expect_reply(run, server, peers[0], "OPER#+#1#1", "OPER#ok#2")
+    status = run.interrupt(server)
+    run.require(status.code == 0, "Serveur exits with status 0", f"it {status.describe()}",
+                "Read SIGINT in the loop (a signalfd, or a self-pipe written by the handler), close everything, "
+                "return 0.")
+    run.expect_line(server, SERVER_STOPPED)
+    for peer in peers:
+        run.expect_closed(peer, server.name, "Every connection is closed when the server stops.")
