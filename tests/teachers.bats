@@ -73,7 +73,7 @@ print(rows[sys.argv[1]][next(c for c in rows[sys.argv[1]] if c.startswith(sys.ar
     [ -f "$B/labs/06-serveur-client/README.md" ] && [ -f "$B/grader/checks/lab08_tcp_lib.py" ]
     [ -f "$B/.github/workflows/grade.yml" ] && [ -x "$B/grader/grade" ]
     [ ! -e "$B/solutions" ] && [ ! -e "$B/grader/tests" ] && [ ! -e "$B/grader/checks/hidden" ]
-    [ ! -e "$B/grader/gtest/test_tcp_hidden.cpp" ]
+    [ ! -e "$B/grader/gtest/test_tcp_hidden.cpp" ] && [ -f "$B/bench/smop-bench/smop-bench.cpp" ] && [ ! -e "$B/bench/class-grading.py" ]
     ! grep -rq "BEGIN SOLUTION" "$B"
     # make check, as a student runs it, on the skeletons: it runs and scores 0.
     run make -C "$B" check LAB=01

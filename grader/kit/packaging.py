@@ -2,8 +2,8 @@
 autograder (make gradescope).
 
 - The student bundle: labs, handouts, slides' sources, the grader with its
-  visible checks only, `make check`, the setup script and a GitHub Actions
-  workflow for student repositories. No solutions/, no hidden checks (nor
+  visible checks only, `make check`, the setup script, the load generator
+  (bench/smop-bench) and a GitHub Actions workflow for student repositories. No solutions/, no hidden checks (nor
   the hidden test source), no kit tests.
 - The autograder zip: the whole grader (hidden checks and solutions/
   included: the reference programs and libraries some checks use), with
@@ -29,10 +29,12 @@ from pathlib import Path
 from .labs import KIT, UnknownLab, find_labs
 
 TEMPLATES = KIT / "grader" / "packaging"
-NEVER = ("dist/", ".ci/", "bench/", "tests/", "grader/tests/", "build/", ".git/")
+NEVER = ("dist/", ".ci/", "tests/", "grader/tests/", "build/", ".git/")
+# Students get the load generator (bench/smop-bench/) to measure their servers; not the kit's benchmarks.
 STUDENT_EXCLUDES = NEVER + ("solutions/", "grader/checks/hidden/", "grader/gtest/test_tcp_hidden.cpp",
-                            "grader/packaging/", "scripts/grade-class", "slides/node_modules/", "slides/build/")
-GRADESCOPE_EXCLUDES = NEVER + ("slides/", "grader/packaging/")
+                            "grader/packaging/", "scripts/grade-class", "slides/node_modules/", "slides/build/",
+                            "bench/Makefile", "bench/README.md", "bench/class-grading.py", "bench/receive_bench.cpp")
+GRADESCOPE_EXCLUDES = NEVER + ("bench/", "slides/", "grader/packaging/")
 GRADESCOPE_LABS = "grader/gradescope-labs"  # the labs an autograder grades (one per line); absent: all
 
 
