@@ -100,3 +100,12 @@ PY
     [ "$status" -eq 3 ] || { echo "$output"; false; }
     [[ "$output" == *"TIME UP after"* ]]
 }
+
+@test "echo mode against the reference lab 09 server: every frame comes back (after its prefix)" {
+    make -s -C "$KIT/solutions/09-iterative-server" OUT="$WORK"
+    PORT=50000
+    # Lab 09's server is iterative: one connection at a time.
+    run in_netns "$WORK/Serveur $PORT >/dev/null & server=\$!; PORT=$PORT; $wait_listen && $BENCH -m echo -c 1 -n 500 --json 127.0.0.1 $PORT; status=\$?; kill -INT \$server; wait \$server; exit \$status"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ "$output" == *'"mode":"echo","connections":1,"replies":500,"errors":0,"stalled":false'* ]]
+}

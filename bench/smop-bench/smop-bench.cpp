@@ -8,8 +8,10 @@
 //                           flight per connection)
 //     -d, --duration S      stop after S seconds whatever is left (default 30)
 //     -s, --stall-ms MS     a request unanswered this long is a stall (default 2000)
-//     -m, --mode smop|ping  smop: LOGIN, K x OPER#+#i#1, LOGOUT (checks each
-//                           reply); ping: K x Redis inline "PING" (+PONG)
+//     -m, --mode smop|echo|ping  smop: LOGIN, K x OPER#+#i#1, LOGOUT (checks
+//                           each reply); echo: K frames echo-i#), each reply
+//                           ending with its request (lab 09's echo server); ping: K x
+//                           Redis inline "PING" (+PONG)
 //     -u, --user U -p, --password P   the account for LOGIN (wagner / abc123)
 //         --json            one JSON object instead of the text summary
 //
@@ -44,6 +46,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+enum class Mode { Smop, Echo, Ping };
+
+const char* ModeName(Mode mode)
+{
+    return mode == Mode::Smop ? "smop" : mode == Mode::Echo ? "echo" : "ping";
+}
+
 struct Options {
     std::string host;
     int port = 0;
@@ -52,7 +61,7 @@ struct Options {
     double rate = 0;          // 0: closed loop
     double duration = 30;
     long stallMs = 2000;
-    bool ping = false;
+    Mode mode = Mode::Smop;
     bool json = false;
     std::string user = "wagner";
     std::string password = "abc123";
@@ -62,7 +71,7 @@ struct Options {
 {
     std::fprintf(stderr, "smop-bench: %s\n"
                  "usage: smop-bench [-c connections] [-n requests] [-r rate] [-d seconds] [-s stall-ms]\n"
-                 "                  [-m smop|ping] [-u user] [-p password] [--json] HOST PORT\n"
+                 "                  [-m smop|echo|ping] [-u user] [-p password] [--json] HOST PORT\n"
                  "       HOST must be a loopback address (127.x.y.z or ::1)\n", why);
     std::exit(2);
 }
@@ -95,9 +104,10 @@ Options Parse(int argc, char* argv[])
         else if (a == "-s" || a == "--stall-ms") o.stallMs = static_cast<long>(Number(value("-s"), "stall-ms"));
         else if (a == "-m" || a == "--mode") {
             const std::string mode = value("-m");
-            if (mode != "smop" && mode != "ping")
-                Usage("mode must be smop or ping");
-            o.ping = mode == "ping";
+            if (mode == "smop") o.mode = Mode::Smop;
+            else if (mode == "echo") o.mode = Mode::Echo;
+            else if (mode == "ping") o.mode = Mode::Ping;
+            else Usage("mode must be smop, echo or ping");
         } else if (a == "-u" || a == "--user") o.user = value("-u");
         else if (a == "-p" || a == "--password") o.password = value("-p");
         else if (a == "--json") o.json = true;
@@ -163,7 +173,12 @@ private:
     void Flush(Connection& c);
     void Read(Connection& c);
     void Finish(Connection& c, bool failed, const char* why);
-    std::string Terminator() const { return o_.ping ? "\r\n" : "#)"; }
+    // Every request of c's script has been sent.
+    bool ScriptDone(const Connection& c) const
+    {
+        return o_.mode == Mode::Smop ? c.phase == 2 : c.sent >= o_.requests;
+    }
+    std::string Terminator() const { return o_.mode == Mode::Ping ? "\r\n" : "#)"; }
 
     const Options& o_;
     int epoll_ = -1;
@@ -211,12 +226,17 @@ void Bench::Queue(Connection& c, const std::string& request, const std::string& 
 // The next request of c's script (closed loop: after each reply; open loop: when due).
 void Bench::NextRequest(Connection& c, Clock::time_point due)
 {
-    if (o_.ping) {
+    if (o_.mode == Mode::Ping) {
         if (c.sent < o_.requests) {
             ++c.sent;
-            c.out += "PING\r\n";
-            c.expected.push_back("+PONG\r\n");
-            c.due.push_back(due);
+            Queue(c, "PING", "+PONG", due);
+        }
+        return;
+    }
+    if (o_.mode == Mode::Echo) {
+        if (c.sent < o_.requests) {
+            const std::string payload = "echo-" + std::to_string(c.sent++);
+            Queue(c, payload, payload, due);
         }
         return;
     }
@@ -277,7 +297,7 @@ void Bench::Read(Connection& c)
             break;
         }
         if (n == 0) {
-            Finish(c, !c.expected.empty() || c.phase < 2, "the server closed the connection");
+            Finish(c, !c.expected.empty() || !ScriptDone(c), "the server closed the connection");
             return;
         }
         c.in.append(buffer, static_cast<std::size_t>(n));
@@ -296,7 +316,12 @@ void Bench::Read(Connection& c)
         const auto now = Clock::now();
         latency_.Record(static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.due.front()).count()));
-        if (reply != c.expected.front()) {
+        const std::string& want = c.expected.front();
+        // Echo: the reply must end with the request (lab 09's server puts "[SERVEUR] " before it).
+        const bool endsWithWant =
+            reply.size() >= want.size() && reply.compare(reply.size() - want.size(), want.size(), want) == 0;
+        const bool right = o_.mode == Mode::Echo ? endsWithWant : reply == want;
+        if (!right) {
             ++errors_;
             if (firstError_.empty())
                 firstError_ = "expected " + c.expected.front() + ", got " + reply;
@@ -306,7 +331,7 @@ void Bench::Read(Connection& c)
         ++opsDone_;
         if (o_.rate == 0)
             NextRequest(c, now);
-        if (c.expected.empty() && ((o_.ping && c.sent >= o_.requests) || (!o_.ping && c.phase == 2))) {
+        if (c.expected.empty() && ScriptDone(c)) {
             Finish(c, false, "");
             return;
         }
@@ -332,7 +357,7 @@ int Bench::Run()
             NextRequest(c, Clock::now());
     }
     // Open loop: request j (over all connections, round robin) is due at start + j / rate.
-    const long perConnection = o_.ping ? o_.requests : o_.requests + 2;
+    const long perConnection = o_.mode == Mode::Smop ? o_.requests + 2 : o_.requests;
     const long totalPlanned = perConnection * o_.connections;
     long scheduled = 0;
     std::vector<epoll_event> events(256);
@@ -416,11 +441,11 @@ int Bench::Run()
         std::printf("{\"mode\":\"%s\",\"connections\":%d,\"replies\":%ld,\"errors\":%ld,\"stalled\":%s,"
                     "\"time_up\":%s,\"unanswered\":%ld,\"seconds\":%.3f,\"throughput\":%.1f,"
                     "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"first_error\":\"%s\"}\n",
-                    o_.ping ? "ping" : "smop", o_.connections, opsDone_, errors_, stalled ? "true" : "false",
+                    ModeName(o_.mode), o_.connections, opsDone_, errors_, stalled ? "true" : "false",
                     timeUp ? "true" : "false", unanswered, seconds, throughput, us(0.5), us(0.99), us(0.999),
                     static_cast<double>(latency_.Max()) / 1000.0, firstError_.c_str());
     } else {
-        std::printf("%s, %d connections: %ld replies in %.2f s = %.0f replies/s\n", o_.ping ? "PING" : "SMOP",
+        std::printf("%s, %d connections: %ld replies in %.2f s = %.0f replies/s\n", ModeName(o_.mode),
                     o_.connections, opsDone_, seconds, throughput);
         std::printf("latency: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n", us(0.5), us(0.99), us(0.999),
                     static_cast<double>(latency_.Max()) / 1000.0);
