@@ -9,7 +9,7 @@ OUTPUT     ?=
 GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
               --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope clean
+.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope bench clean
 
 help:
 	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
@@ -20,6 +20,7 @@ help:
 	@echo "make slides           build the slide decks (slides/build/*.html, and PDF with Chromium)"
 	@echo "make dist             the student bundle: dist/socket-lab-kit.tar.gz (no solutions, no hidden checks)"
 	@echo "make gradescope [LAB=NN]  the Gradescope autograder: dist/gradescope[-NN].zip"
+	@echo "make bench            every reference server, Redis and an epoll floor under smop-bench: bench/results/latest.md"
 	@echo "scripts/grade-class DIR [--jobs N] [--out DIR]   grade a class (teachers; see README)"
 	@echo "make setup            install the Debian packages the kit needs"
 
@@ -67,6 +68,10 @@ slides:
 	@scripts/setup slides
 	@scripts/setup browser || echo "slides: Chromium could not be installed; building HTML only"
 	$(MAKE) -C slides
+
+bench:
+	@scripts/setup bench
+	$(PYTHON) bench/run-bench.py
 
 dist:
 	PYTHONPATH=grader $(PYTHON) -m kit.packaging dist dist/socket-lab-kit.tar.gz

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""make bench: every reference server of the kit, Redis and a bare epoll echo
+floor, measured by smop-bench in rounds; writes bench/results/latest.md and
+bench/results/latest.png.
+
+Each round runs every server once at every connection count with the same
+client; ratios (to Redis PING, to the floor) are taken within a round, then
+reported as min / median / max over the rounds: absolute rates drift 30-50 %
+on a shared machine, ratios of numbers taken seconds apart hold. Servers and
+client talk over loopback only; with two CPUs or more the server is pinned to
+CPU 0 and the client to CPU 1. Every run is bounded (requests and seconds).
+
+usage: bench/run-bench.py [--rounds 3] [--requests 20000] [--connections 1 10 50 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent
+BENCH = KIT / "bench"
+RESULTS = BENCH / "results"
+SMOP_BENCH = BENCH / "smop-bench" / "smop-bench"
+READY_TIMEOUT = 10.0
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    mode: str                    # smop-bench mode: smop, echo, ping
+    cwd: Path
+    max_connections: int = 10000  # lab 09 is iterative: one client at a time
+    stall_ms: int = 5000
+
+
+def build(work: Path) -> dict[str, Path]:
+    """The reference servers at -O2, and the floor."""
+    binaries = {}
+    for lab in ("09-iterative-server", "10-smop-threads", "11-smop-pool", "12-smop-epoll"):
+        out = work / lab
+        subprocess.run(["make", "-s", "-C", str(KIT / "solutions" / lab), f"OUT={out}", "OPT=-O2"], check=True)
+        binaries[lab] = out / "Serveur"
+    floor = work / "echo_floor"
+    subprocess.run(["g++", "-std=c++17", "-O2", "-o", str(floor), str(BENCH / "floor" / "echo_floor.cpp")], check=True)
+    binaries["floor"] = floor
+    subprocess.run(["make", "-s", "-C", str(BENCH / "smop-bench")], check=True)
+    return binaries
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_listening(port: int, process: subprocess.Popen) -> None:
+    """Wait (bounded) until a connection to the port succeeds."""
+    end = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)  # the next look (bounded by READY_TIMEOUT)
+    raise RuntimeError(f"nothing listens on port {port} after {READY_TIMEOUT} s")
+
+
+def pinned(command: list[str], cpu: int | None) -> list[str]:
+    return ["taskset", "-c", str(cpu), *command] if cpu is not None and shutil.which("taskset") else command
+
+
+def servers(binaries: dict[str, Path]) -> list[Server]:
+    smop = KIT / "solutions" / "10-smop-threads"
+    users = str(smop / "users.txt")
+    found = [
+        Server("floor (bare epoll echo)", [str(binaries["floor"]), "{port}"], "echo", BENCH),
+        Server("09 iterative echo", [str(binaries["09-iterative-server"]), "{port}"], "echo", BENCH,
+               max_connections=1),
+        Server("10 thread per connection", [str(binaries["10-smop-threads"]), "{port}", users], "smop", smop),
+        Server("11 pool, 2 threads" + (" (= nproc)" if os.cpu_count() == 2 else ""), [str(binaries["11-smop-pool"]), "{port}", "2", "256", users], "smop", smop,
+               stall_ms=30000),
+        Server("12 epoll", [str(binaries["12-smop-epoll"]), "{port}", users], "smop", smop),
+    ]
+    if os.cpu_count() != 2:  # with 2 CPUs, "nproc threads" is the 2-thread pool above
+        found.insert(4, Server(f"11 pool, {os.cpu_count()} threads (nproc)",
+                               [str(binaries["11-smop-pool"]), "{port}", str(os.cpu_count()), "256", users], "smop",
+                               smop, stall_ms=30000))
+    if shutil.which("redis-server"):
+        found.append(Server("redis-server (PING)", ["redis-server", "--port", "{port}", "--bind", "127.0.0.1",
+                                                     "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                            "ping", BENCH))
+    return found
+
+
+def measure(server: Server, connections: int, requests: int, cpus: tuple[int | None, int | None]) -> dict:
+    port = free_port()
+    command = [part.replace("{port}", str(port)) for part in server.command]
+    process = subprocess.Popen(pinned(command, cpus[0]), cwd=server.cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_listening(port, process)
+        per_connection = max(1, requests // connections)
+        run = subprocess.run(pinned([str(SMOP_BENCH), "-m", server.mode, "-c", str(connections), "-n",
+                                     str(per_connection), "-d", "60", "-s", str(server.stall_ms), "--json",
+                                     "127.0.0.1", str(port)], cpus[1]),
+                             capture_output=True, text=True, timeout=120)
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result["status"] = run.returncode
+        return result
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+
+
+def ratio_spread(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return f"{statistics.median(values):.2f}× ({min(values):.2f}–{max(values):.2f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench/run-bench.py")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=20000, help="requests per run, over all connections")
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 10, 50, 200])
+    args = parser.parse_args()
+    cpus = (0, 1) if (os.cpu_count() or 1) >= 2 else (None, None)
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="slk-bench-"))
+    try:
+        candidates = servers(build(work))
+        # results[(server, connections)] = one dict per round
+        results: dict[tuple[str, int], list[dict]] = {}
+        for round_number in range(args.rounds):
+            for connections in args.connections:
+                for server in candidates:
+                    if connections > server.max_connections:
+                        continue
+                    result = measure(server, connections, args.requests, cpus)
+                    results.setdefault((server.name, connections), []).append(result)
+                    print(f"round {round_number + 1}: {server.name:28} {connections:4d} connections: "
+                          f"{result['throughput']:10,.0f} replies/s, p99 {result['p99_us']:8.1f} us, "
+                          f"errors {result['errors']}", flush=True)
+        report = write_report(candidates, args, results, cpus, time.monotonic() - started)
+        print(report)
+        plot(candidates, args.connections, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def write_report(candidates: list[Server], args, results, cpus, seconds: float) -> str:
+    names = [server.name for server in candidates]
+    floor, redis = names[0], next((n for n in names if n.startswith("redis")), None)
+    lines = [f"# make bench — {time.strftime('%Y-%m-%d %H:%M')}", "",
+             f"{os.cpu_count()} CPUs; server on CPU {cpus[0]}, client on CPU {cpus[1]}; {args.rounds} rounds of "
+             f"{args.requests} requests per run; smop-bench closed loop (one request in flight per connection); "
+             f"{seconds:.0f} s in all. Throughput: replies/s, median (min–max) over the rounds. Ratios are taken "
+             "within each round, then median (min–max).", ""]
+    for connections in args.connections:
+        lines += [f"## {connections} connection{'s' if connections > 1 else ''}", "",
+                  "| server | replies/s | p99 µs | errors | × floor | × Redis PING |", "|---|---:|---:|---:|---:|---:|"]
+        for name in names:
+            runs = results.get((name, connections))
+            if not runs:
+                continue
+            to_floor = [r["throughput"] / f["throughput"] for r, f in zip(runs, results.get((floor, connections), []))
+                        if f["throughput"]]
+            to_redis = [r["throughput"] / p["throughput"] for r, p in zip(runs, results.get((redis, connections), []))
+                        if p["throughput"]] if redis else []
+            lines.append(f"| {name} | {spread([r['throughput'] for r in runs])} | "
+                         f"{spread([r['p99_us'] for r in runs])} | {sum(r['errors'] for r in runs)} | "
+                         f"{ratio_spread(to_floor)} | {ratio_spread(to_redis)} |")
+        lines.append("")
+    if not redis:
+        lines.append("redis-server is not installed (`scripts/setup bench`): no Redis column.")
+    text = "\n".join(lines) + "\n"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(text)
+    return text
+
+
+def plot(candidates: list[Server], counts: list[int], results) -> None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: no plot (python3-matplotlib is not installed)")
+        return
+    figure, (rate, tail) = plt.subplots(1, 2, figsize=(13, 5))
+    for server in candidates:
+        xs = [c for c in counts if (server.name, c) in results]
+        if not xs:
+            continue
+        rate.plot(xs, [statistics.median(r["throughput"] for r in results[(server.name, c)]) for c in xs], "o-",
+                  label=server.name)
+        tail.plot(xs, [statistics.median(r["p99_us"] for r in results[(server.name, c)]) for c in xs], "o-",
+                  label=server.name)
+    for axes, label in ((rate, "replies/s (median of rounds)"), (tail, "p99 latency, µs (median of rounds)")):
+        axes.set_xscale("log")
+        axes.set_xlabel("connections")
+        axes.set_ylabel(label)
+        axes.grid(True, alpha=0.3)
+    tail.set_yscale("log")
+    rate.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(RESULTS / "latest.png", dpi=100)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
