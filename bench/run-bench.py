@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,9 +53,11 @@ def build(work: Path) -> dict[str, Path]:
         out = work / lab
         subprocess.run(["make", "-s", "-C", str(KIT / "solutions" / lab), f"OUT={out}", "OPT=-O2"], check=True)
         binaries[lab] = out / "Serveur"
-    floor = work / "echo_floor"
-    subprocess.run(["g++", "-std=c++17", "-O2", "-o", str(floor), str(BENCH / "floor" / "echo_floor.cpp")], check=True)
-    binaries["floor"] = floor
+    for name in ("echo_floor", "thread_echo"):
+        binary = work / name
+        subprocess.run(["g++", "-std=c++17", "-O2", "-pthread", "-o", str(binary), str(BENCH / "floor" / f"{name}.cpp")],
+                       check=True)
+        binaries[name] = binary
     subprocess.run(["make", "-s", "-C", str(BENCH / "smop-bench")], check=True)
     return binaries
 
@@ -87,7 +90,8 @@ def servers(binaries: dict[str, Path]) -> list[Server]:
     smop = KIT / "solutions" / "10-smop-threads"
     users = str(smop / "users.txt")
     found = [
-        Server("floor (bare epoll echo)", [str(binaries["floor"]), "{port}"], "echo", BENCH),
+        Server("floor (bare epoll echo)", [str(binaries["echo_floor"]), "{port}"], "echo", BENCH),
+        Server("bare thread-per-connection echo", [str(binaries["thread_echo"]), "{port}"], "echo", BENCH),
         Server("09 iterative echo", [str(binaries["09-iterative-server"]), "{port}"], "echo", BENCH,
                max_connections=1),
         Server("10 thread per connection", [str(binaries["10-smop-threads"]), "{port}", users], "smop", smop),
@@ -106,9 +110,13 @@ def servers(binaries: dict[str, Path]) -> list[Server]:
     return found
 
 
-def measure(server: Server, connections: int, requests: int, cpus: tuple[int | None, int | None]) -> dict:
+def measure(server: Server, connections: int, requests: int, cpus: tuple[int | None, int | None],
+            trace: Path | None = None) -> dict:
+    """One smop-bench run against a fresh start of the server (under `strace -c -f` when trace is given)."""
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in server.command]
+    if trace is not None:
+        command = ["strace", "-f", "-c", "-o", str(trace), "--", *command]
     process = subprocess.Popen(pinned(command, cpus[0]), cwd=server.cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -122,12 +130,33 @@ def measure(server: Server, connections: int, requests: int, cpus: tuple[int | N
         result["status"] = run.returncode
         return result
     finally:
+        stop(process, trace is not None)
+
+
+def stop(process: subprocess.Popen, traced: bool) -> None:
+    """End the server (and strace, which then writes its summary)."""
+    if traced:
+        # strace forwards the signal to the server and writes its summary when it has exited.
+        os.killpg(process.pid, signal.SIGTERM)
+    else:
         process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def syscalls_per_reply(server: Server, requests: int, cpus, work: Path) -> float | None:
+    """System calls the server makes per reply, at 10 connections, from strace -c -f."""
+    trace = work / f"strace-{abs(hash(server.name))}.txt"
+    result = measure(server, 10, requests, cpus, trace)
+    total = next((line.split() for line in trace.read_text().splitlines() if line.rstrip().endswith("total")), None) \
+        if trace.exists() else None
+    if not total or not result["replies"]:
+        return None
+    calls = int(total[3])  # % time, seconds, usecs/call, calls, [errors,] "total"
+    return calls / result["replies"]
 
 
 def spread(values: list[float]) -> str:
@@ -165,7 +194,12 @@ def main() -> int:
                     print(f"round {round_number + 1}: {server.name:28} {connections:4d} connections: "
                           f"{result['throughput']:10,.0f} replies/s, p99 {result['p99_us']:8.1f} us, "
                           f"errors {result['errors']}", flush=True)
-        report = write_report(candidates, args, results, cpus, time.monotonic() - started)
+        syscalls = {}
+        if shutil.which("strace"):
+            for server in candidates:
+                if server.max_connections >= 10:
+                    syscalls[server.name] = syscalls_per_reply(server, args.requests, cpus, work)
+        report = write_report(candidates, args, results, cpus, time.monotonic() - started, syscalls)
         print(report)
         plot(candidates, args.connections, results)
     finally:
@@ -173,7 +207,12 @@ def main() -> int:
     return 0
 
 
-def write_report(candidates: list[Server], args, results, cpus, seconds: float) -> str:
+def within_rounds(results, first: tuple[str, int], second: tuple[str, int]) -> list[float]:
+    return [a["throughput"] / b["throughput"] for a, b in zip(results.get(first, []), results.get(second, []))
+            if b["throughput"]]
+
+
+def write_report(candidates: list[Server], args, results, cpus, seconds: float, syscalls: dict) -> str:
     names = [server.name for server in candidates]
     floor, redis = names[0], next((n for n in names if n.startswith("redis")), None)
     lines = [f"# make bench — {time.strftime('%Y-%m-%d %H:%M')}", "",
@@ -198,6 +237,35 @@ def write_report(candidates: list[Server], args, results, cpus, seconds: float) 
         lines.append("")
     if not redis:
         lines.append("redis-server is not installed (`scripts/setup bench`): no Redis column.")
+    if syscalls:
+        lines += ["## System calls per reply (server side, `strace -c -f`, 10 connections, startup included)", "",
+                  "| server | calls per reply |", "|---|---:|"]
+        lines += [f"| {name} | {value:.2f} |" if value is not None else f"| {name} | – |"
+                  for name, value in syscalls.items()]
+        lines.append("")
+    epoll, threads = "12 epoll", "10 thread per connection"
+    echo = "bare thread-per-connection echo"
+    goals = [
+        ("12 epoll ≥ 1.0× Redis PING at 10 connections", within_rounds(results, (epoll, 10), (redis, 10)), 1.0),
+        ("12 epoll ≥ 1.0× Redis PING at 50 connections", within_rounds(results, (epoll, 50), (redis, 50)), 1.0),
+        ("12 epoll ≥ 0.85× the floor at 10 connections", within_rounds(results, (epoll, 10), (floor, 10)), 0.85),
+        ("12 epoll ≥ 0.85× the floor at 50 connections", within_rounds(results, (epoll, 50), (floor, 50)), 0.85),
+        ("10 threads ≥ 0.85× the floor at 1 connection", within_rounds(results, (threads, 1), (floor, 1)), 0.85),
+        ("10 threads ≥ 0.9× a bare thread-per-connection echo at 10", within_rounds(results, (threads, 10), (echo, 10)), 0.9),
+        ("10 threads ≥ 0.9× a bare thread-per-connection echo at 50", within_rounds(results, (threads, 50), (echo, 50)), 0.9),
+    ]
+    lines += ["## Goals (median of the per-round ratios)", ""]
+    for text, ratios, target in goals:
+        if ratios:
+            verdict = "met" if statistics.median(ratios) >= target else "MISSED"
+            lines.append(f"- {text}: {ratio_spread(ratios)} — {verdict}")
+        else:
+            lines.append(f"- {text}: not measured")
+    for name, value in syscalls.items():
+        if name[:2] in ("10", "11", "12") and value is not None:
+            lines.append(f"- {name}: ≤ 4 system calls per reply: {value:.2f} — {'met' if value <= 4 else 'MISSED'}")
+    errors = sum(r["errors"] for runs in results.values() for r in runs)
+    lines.append(f"- every run without errors or stalls: {'met' if errors == 0 else f'MISSED ({errors} errors)'}")
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
