@@ -66,10 +66,15 @@ def checks_in(module: ModuleType) -> list[tuple[Callable, CheckSpec]]:
     found = [(f, f.check_spec) for f in vars(module).values()
              if inspect.isfunction(f) and hasattr(f, "check_spec") and f.__module__ == module.__name__]
     found.sort(key=lambda pair: pair[0].__code__.co_firstlineno)
+    return unique_keys(found, module.__name__)
+
+
+def unique_keys(found: list[tuple[Callable, CheckSpec]], where: str) -> list[tuple[Callable, CheckSpec]]:
+    """found, if no two checks share a key (ValueError naming `where` otherwise)."""
     keys = [spec.key for _, spec in found]
     duplicates = {k for k in keys if keys.count(k) > 1}
     if duplicates:
-        raise ValueError(f"{module.__name__}: duplicate check ids {sorted(duplicates)}")
+        raise ValueError(f"{where}: duplicate check ids {sorted(duplicates)}")
     return found
 
 
@@ -93,12 +98,7 @@ def load_checks(module_name: str) -> list[tuple[Callable, CheckSpec]]:
         if error.name not in (hidden_name, "checks.hidden"):
             raise
         return found
-    found += checks_in(hidden)
-    keys = [spec.key for _, spec in found]
-    duplicates = {k for k in keys if keys.count(k) > 1}
-    if duplicates:
-        raise ValueError(f"{module_name} and {hidden_name}: duplicate check ids {sorted(duplicates)}")
-    return found
+    return unique_keys(found + checks_in(hidden), f"{module_name} and {hidden_name}")
 
 
 @dataclass(frozen=True)

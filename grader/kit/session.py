@@ -465,13 +465,12 @@ class Session:
                 output = tail_lines(stream.text, 25)
                 dropped = f" (…{stream.dropped} more bytes not kept)" if stream.dropped else ""
                 text.append(f"  {stream.name}{dropped}:\n{indent_block(cut(output, 3000, len(output)), '    | ')}")
-            if status is None and procfs.process_state(program.pid) not in (None, "Z") \
-                    and 1 not in {info.fd for info in procfs.open_fds(program.pid)}:
-                text.append("  it has closed its standard output (descriptor 1): nothing it prints can arrive")
             if status is None:
+                fds = procfs.open_fds(program.pid)
+                if procfs.process_state(program.pid) not in (None, "Z") and 1 not in {info.fd for info in fds}:
+                    text.append("  it has closed its standard output (descriptor 1): nothing it prints can arrive")
                 text.append(f"  its descriptors, as `lsof -p {program.pid}` shows them:\n"
-                            + indent_block(snapshot.lsof_view(program.name, program.pid,
-                                                              procfs.open_fds(program.pid), names), "    "))
+                            + indent_block(snapshot.lsof_view(program.name, program.pid, fds, names), "    "))
             sections.append("\n".join(text))
         return sections
 
