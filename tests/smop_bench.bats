@@ -109,3 +109,25 @@ PY
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [[ "$output" == *'"mode":"echo","connections":1,"replies":500,"errors":0,"stalled":false'* ]]
 }
+
+@test "a wrong reply holding quotes and control bytes still gives valid JSON; an endless reply is cut" {
+    cat > "$WORK/odd.py" <<'PY'
+import socket, sys
+listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+for reply in (b'LOGIN#"ok"\\\x01\xff#)', b"x" * (2 << 20)):   # a wrong reply, then one without an end
+    conn, _ = listener.accept()
+    try:
+        conn.recv(4096)
+        conn.sendall(reply)
+        conn.recv(4096)  # until the client leaves (or resets the connection)
+    except OSError:
+        pass
+    conn.close()
+PY
+    PORT=50002
+    run in_netns "/usr/bin/python3 $WORK/odd.py $PORT & peer=\$!; PORT=$PORT; $wait_listen && $BENCH -c 1 -n 1 -d 10 --json 127.0.0.1 $PORT && exit 9; $BENCH -c 1 -n 1 -d 10 --json 127.0.0.1 $PORT; status=\$?; kill \$peer; exit \$status"
+    [ "$status" -eq 1 ] || { echo "$output"; false; }
+    first=$(echo "$output" | grep -m1 '^{')
+    /usr/bin/python3 -c 'import json, sys; e = json.loads(sys.argv[1])["first_error"]; sys.exit(0 if "\"ok\"\\\u0001" in e else 1)' "$first"
+    [[ "$output" == *'"first_error":"a reply of more than 1 MiB without its end marker"'* ]]
+}

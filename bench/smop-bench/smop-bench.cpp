@@ -46,6 +46,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A server that never ends its reply must not grow the client without bound.
+constexpr std::size_t kMaxReply = 1 << 20;
+
+// text as the inside of a JSON string: the server's bytes may hold anything.
+std::string JsonEscaped(const std::string& text)
+{
+    std::string out;
+    for (const unsigned char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 enum class Mode { Smop, Echo, Ping };
 
 const char* ModeName(Mode mode)
@@ -306,6 +328,10 @@ void Bench::Read(Connection& c)
     }
     const std::string end = Terminator();
     std::size_t at;
+    if (c.in.size() > kMaxReply && c.in.find(end) == std::string::npos) {
+        Finish(c, true, "a reply of more than 1 MiB without its end marker");
+        return;
+    }
     while (!c.done && (at = c.in.find(end)) != std::string::npos) {
         const std::string reply = c.in.substr(0, at + end.size());
         c.in.erase(0, at + end.size());
@@ -324,7 +350,7 @@ void Bench::Read(Connection& c)
         if (!right) {
             ++errors_;
             if (firstError_.empty())
-                firstError_ = "expected " + c.expected.front() + ", got " + reply;
+                firstError_ = "expected " + c.expected.front() + ", got " + reply.substr(0, 200);
         }
         c.expected.pop_front();
         c.due.pop_front();
@@ -443,7 +469,7 @@ int Bench::Run()
                     "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"first_error\":\"%s\"}\n",
                     ModeName(o_.mode), o_.connections, opsDone_, errors_, stalled ? "true" : "false",
                     timeUp ? "true" : "false", unanswered, seconds, throughput, us(0.5), us(0.99), us(0.999),
-                    static_cast<double>(latency_.Max()) / 1000.0, firstError_.c_str());
+                    static_cast<double>(latency_.Max()) / 1000.0, JsonEscaped(firstError_).c_str());
     } else {
         std::printf("%s, %d connections: %ld replies in %.2f s = %.0f replies/s\n", ModeName(o_.mode),
                     o_.connections, opsDone_, seconds, throughput);

@@ -13,6 +13,7 @@ from kit import procfs
 from kit.check import check
 from kit.network import SERVER_PORT
 
+from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
 from checks.smop import ACCOUNTS, KO, PORT, expect_reply, frame, login, start_server
@@ -20,6 +21,8 @@ from checks.smop import ACCOUNTS, KO, PORT, expect_reply, frame, login, start_se
 LAB = "10-smop-threads"
 LIBRARY = "08-tcp-lib"
 THREAD_SANITIZED = ("Serveur",)
+REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
+TOOLS = ("smop-bench",)
 CLIENTS = 10
 
 
@@ -224,3 +227,8 @@ def check_client(run):
     run.expect_closed(peer, client.name)
     status = run.expect_exit(client)
     run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
+
+
+@check("throughput", throughput.TITLE, points=0, timeout=20)
+def check_throughput(run):
+    throughput.compare_with_reference(run)

@@ -12,12 +12,15 @@ from kit import procfs
 from kit.check import check
 from kit.network import SERVER_PORT
 
+from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.smop import ACCOUNTS, KO, expect_reply, frame, login, start_server
 
 LAB = "11-smop-pool"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
 THREAD_SANITIZED = ("Serveur",)
+REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
+TOOLS = ("smop-bench",)
 
 
 def expect_threads(run, server, count: int, when: str) -> None:
@@ -138,3 +141,8 @@ def check_sigint(run):
     run.expect_line(server, SERVER_STOPPED)
     for peer in (served, queued):
         run.expect_closed(peer, server.name, "Every connection, served or queued, is closed when the server stops.")
+
+
+@check("throughput", throughput.TITLE, points=0, timeout=20)
+def check_throughput(run):
+    throughput.compare_with_reference(run, "2", "20")

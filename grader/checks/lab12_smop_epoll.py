@@ -22,11 +22,14 @@ from kit.check import check
 from kit.network import SERVER_PORT
 from kit.peer import connect
 
+from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.smop import KO, MARKER, expect_reply, frame, login, start_server
 
 LAB = "12-smop-epoll"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
+REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
+TOOLS = ("smop-bench",)
 
 CLIENTS = 200
 TOO_LONG = "ERREUR#Requete trop longue !"
@@ -219,3 +222,8 @@ def check_sigint(run):
     run.expect_line(server, SERVER_STOPPED)
     for peer in peers:
         run.expect_closed(peer, server.name, "Every connection is closed when the server stops.")
+
+
+@check("throughput", throughput.TITLE, points=0, timeout=20)
+def check_throughput(run):
+    throughput.compare_with_reference(run)

@@ -25,18 +25,18 @@ def frame(payload: str | bytes) -> bytes:
     return (payload.encode() if isinstance(payload, str) else payload) + MARKER
 
 
-def listening(info):
-    return info.inet is not None and info.inet.state == "LISTEN" and info.inet.local[1] == SERVER_PORT
+def listening(info, port: int = SERVER_PORT):
+    return info.inet is not None and info.inet.state == "LISTEN" and info.inet.local[1] == port
 
 
-def start_server(run, *args: str, name: str = "Serveur", **options):
+def start_server(run, *args: str, name: str = "Serveur", port: int = SERVER_PORT, **options):
     """Start the server with the check's users file; wait for its ready line
     and its listening socket (threads are counted from here on)."""
-    run.need_free_port(SERVER_PORT)
+    run.need_free_port(port)
     users = run.write_file("users.txt", USERS_FILE)
-    server = run.start(name, PORT, *args, users, **options)
+    server = run.start(name, str(port), *args, users, **options)
     run.expect_line(server, SERVER_STARTED)
-    run.wait_for_socket(server, listening, f"a socket listening on port {SERVER_PORT}",
+    run.wait_for_socket(server, lambda info: listening(info, port), f"a socket listening on port {port}",
                         "ServerSocket(port), with the port from argv[1].")
     return server
 

@@ -170,16 +170,27 @@ def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:
     return built
 
 
+def _cache_root(kind: str) -> Path | None:
+    """The grader's cache folder for one kind of build output (shared by
+    gradings of this user), or None where none can be written."""
+    try:
+        root = Path(os.environ.get("SLK_CACHE") or Path.home() / ".cache" / "socket-lab-kit") / kind
+        root.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # no writable home (RuntimeError: no home at all)
+        return None
+    return root if os.access(root, os.W_OK) else None
+
+
+def _compiler_version() -> bytes:
+    return subprocess.run(["g++", "--version"], capture_output=True, timeout=30).stdout
+
+
 def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | None:
     """A folder for the test objects of this makefile, keyed by everything they
     are built from: the test sources, the student's headers, the flags and the
     compiler. None where no cache folder can be written."""
-    try:
-        root = Path(os.environ.get("SLK_CACHE") or Path.home() / ".cache" / "socket-lab-kit") / "test-objects"
-        root.mkdir(parents=True, exist_ok=True)
-    except (OSError, RuntimeError):  # no writable home (RuntimeError: no home at all)
-        return None
-    if not os.access(root, os.W_OK):
+    root = _cache_root("test-objects")
+    if root is None:
         return None
     key = hashlib.sha256()
     inputs = [*sorted(makefile.parent.iterdir()), *sorted((build.lab.kit_dir / "tests").glob("*")),
@@ -187,8 +198,7 @@ def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | N
     for path in inputs:
         if path.is_file():
             key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    compiler = subprocess.run(["g++", "--version"], capture_output=True, timeout=30).stdout
-    key.update(" ".join(extra).encode() + compiler)
+    key.update(" ".join(extra).encode() + _compiler_version())
     return root / key.hexdigest()[:24]
 
 
@@ -239,4 +249,39 @@ def build_native(work: Path) -> tuple[str | None, str]:
                           capture_output=True, text=True, timeout=60)
     if made.returncode != 0:
         return None, made.stderr
+    return str(target), ""
+
+
+# The kit's tools that checks run against the student's programs: name -> its
+# source folder (one .cpp of that name, headers beside it).
+TOOLS = {"smop-bench": KIT / "bench" / "smop-bench"}
+
+
+def build_tool(name: str, work: Path) -> tuple[str | None, str]:
+    """(path of the tool `name` built at -O2 into work/tools, error). The binary
+    is kept in the grader's cache, keyed by its sources and the compiler, so
+    that gradings after the first only copy it."""
+    folder = TOOLS[name]
+    if not (folder / f"{name}.cpp").is_file():
+        return None, f"its source ({folder.relative_to(KIT)}/{name}.cpp) is not part of this copy of the kit"
+    target = work / "tools" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(_compiler_version())
+    for path in sorted([*folder.glob("*.cpp"), *folder.glob("*.h")]):
+        key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    root = _cache_root("tools")
+    cached = root / f"{name}-{key.hexdigest()[:24]}" if root is not None else target
+    lock_path = cached.with_suffix(".lock") if root is not None else target.with_suffix(".lock")
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
+        if not cached.is_file():
+            partial = cached.with_name(cached.name + f".{os.getpid()}")
+            made = subprocess.run(["g++", "-std=c++17", "-O2", "-o", str(partial), str(folder / f"{name}.cpp")],
+                                  capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+            if made.returncode != 0:
+                partial.unlink(missing_ok=True)
+                return None, cut(made.stderr, LOG_LIMIT)
+            partial.rename(cached)
+    if cached != target:
+        shutil.copy2(cached, target)
     return str(target), ""

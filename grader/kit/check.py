@@ -110,11 +110,13 @@ class LabOptions:
         LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}  # several (make variable: lab)
         TEST_SUITE = "grader/gtest/tcp.mk"  # a test binary built from the student's files (plain and ASan)
         THREAD_SANITIZED = ("Serveur",)     # programs also built with ThreadSanitizer ("Serveur-tsan")
+        TOOLS = ("smop-bench",)    # the kit's tools the checks run (kit.build.TOOLS; run.tool(name))
     """
     reference: tuple[str, ...] = ()
     libraries: dict[str, str] = field(default_factory=dict)
     test_suite: str | None = None
     thread_sanitized: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
 
 
 def lab_options(module_name: str) -> LabOptions:
@@ -123,4 +125,4 @@ def lab_options(module_name: str) -> LabOptions:
     if getattr(module, "LIBRARY", None):
         libraries["TCPLIB_DIR"] = module.LIBRARY
     return LabOptions(tuple(getattr(module, "REFERENCE", ())), libraries, getattr(module, "TEST_SUITE", None),
-                      tuple(getattr(module, "THREAD_SANITIZED", ())))
+                      tuple(getattr(module, "THREAD_SANITIZED", ())), tuple(getattr(module, "TOOLS", ())))

@@ -46,7 +46,8 @@ from .text import tail_lines
 GRADE = KIT / "grader" / "grade"
 SLOT_BASE, SLOT_STRIDE = 100, 20     # worker w grades with slots 100 + 20 w ... (one per lab)
 SUBMISSION_TIMEOUT = 3600            # a safety net: the grader bounds every step itself
-KIT_INPUTS = ("grader/kit", "grader/checks", "grader/gtest", "grader/native", "grader/grade", "labs", "mk", "solutions")
+KIT_INPUTS = ("grader/kit", "grader/checks", "grader/gtest", "grader/native", "grader/grade", "labs", "mk", "solutions",
+              "bench/smop-bench")
 
 
 @dataclass

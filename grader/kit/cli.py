@@ -16,13 +16,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cgroups, sandbox
-from .build import LabBuild, Library, build_lab, build_native, build_reference
+from .build import LabBuild, Library, build_lab, build_native, build_reference, build_tool
 from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
 from .labs import KIT, Lab, UnknownLab, find_labs, lab_named, submitted_folder
@@ -88,6 +89,15 @@ class Grader:
         self.fill_fds_lib, native_error = build_native(work)
         self.notes = [f"(the grader's helper library did not build: {native_error})"] if native_error else []
         self.notes_said: set[str] = set()
+        self.tools: dict[str, tuple[str | None, str]] = {}  # built on first use: (binary, error)
+        self.tools_lock = threading.Lock()
+
+    def tool(self, name: str) -> tuple[str | None, str]:
+        """A kit tool the checks run (e.g. smop-bench), built once per grading."""
+        with self.tools_lock:
+            if name not in self.tools:
+                self.tools[name] = build_tool(name, self.work)
+            return self.tools[name]
 
     def grade(self, labs: list[Lab]) -> list[LabResult]:
         jobs = self.args.jobs if self.isolation.isolated else 1
@@ -108,7 +118,7 @@ class Grader:
             if not build.submitted:
                 result.tests += self.not_submitted(lab, specs)
                 return result
-            result.tests += self.run_checks(lab, build, specs, slot, reference)
+            result.tests += self.run_checks(lab, build, specs, slot, reference, options)
             return result
         return self.grade_with_library(lab, options, specs, slot, reference)
 
@@ -144,7 +154,7 @@ class Grader:
         if not submitted:
             result.tests += self.not_submitted(lab, specs)
             return result
-        runs = [self.run_checks(lab, build, specs, slot, reference, f"linked with {variant.label}")
+        runs = [self.run_checks(lab, build, specs, slot, reference, options, f"linked with {variant.label}")
                 for variant, build in zip(variants, builds)]
         result.tests += [merge_variants(variants, outcomes) for outcomes in zip(*runs)]
         return result
@@ -153,7 +163,8 @@ class Grader:
         return [not_run(spec, "failed", f"Not submitted: no folder {lab.name}/ in the submission.") for spec in specs]
 
     def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: int,
-                   reference: dict[str, str | None], variant: str = "") -> list[CheckResult]:
+                   reference: dict[str, str | None], options: LabOptions, variant: str = "") -> list[CheckResult]:
+        tools = {name: self.tool(name) for name in options.tools}
         run_dir = self.work / "runs" / build.dir.name
         run_dir.mkdir(parents=True)
         results_path = run_dir / "results.jsonl"
@@ -164,6 +175,8 @@ class Grader:
                          fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
                          build_note=build.note(), timeout_scale=self.timeout_scale,
                          reference_programs=reference, variant=variant,
+                         tools={name: path for name, (path, _) in tools.items() if path},
+                         tools_missing={name: error for name, (path, error) in tools.items() if not path},
                          visible_folders=[str(self.work)], grader_folders=[str(GRADER_DIR)])
         context_path = run_dir / "context.json"
         ctx.save(context_path)
@@ -204,7 +217,8 @@ class Grader:
                 continue
             results.append(CheckResult(record["id"], record["lab"], record["name"], record["points"], record["score"],
                                       record["status"], record["output"], record["visibility"],
-                                      record.get("internal", ""), record.get("duration", 0.0)))
+                                      record.get("internal", ""), record.get("duration", 0.0),
+                                      record.get("measured", "")))
         return results
 
     def control_group(self, name: str) -> cgroups.Group | None:
@@ -232,7 +246,7 @@ def merge_variants(variants: list[Library], outcomes: tuple[CheckResult, ...]) -
     if len(outcomes) == 1:
         story = (f"(Graded with {variants[0].label} only: the kit's reference library is not available here.)\n"
                  + best.output)
-    elif all(result.passed for result in outcomes):
+    elif all(result.passed for result in outcomes) and not any(result.measured for result in outcomes):
         story = f"Passed with {' and with '.join(v.label for v in variants)}.\n\n{outcomes[0].output}"
     else:
         story = "\n\n".join(f"Linked with {variant.label}: {result.status.upper()}\n{result.output}"
@@ -241,9 +255,22 @@ def merge_variants(variants: list[Library], outcomes: tuple[CheckResult, ...]) -
             story = (f"Full points: this check passes when linked with {variants[best_index].label}. With "
                      f"{variants[0].label} it fails: your library is missing, does not build, or has a defect "
                      "that its own lab counts.\n\n" + story)
+    summary = merge_measurements([(variant.label, result.measured) for variant, result in zip(variants, outcomes)])
     return CheckResult(best.id, best.lab, best.name, best.points, best.score, best.status, story, best.visibility,
                        "\n".join(result.internal for result in outcomes if result.internal),
-                       sum(result.duration for result in outcomes))
+                       sum(result.duration for result in outcomes), summary)
+
+
+def merge_measurements(measured: list[tuple[str, str]]) -> str:
+    """One line per variant ("linked with LABEL: first line"), then their
+    other lines (a hint), each once."""
+    if len(measured) == 1:
+        return measured[0][1]
+    measured = [(label, text) for label, text in measured if text]
+    lines = [f"linked with {label}: {text.splitlines()[0]}" for label, text in measured]
+    for _, text in measured:
+        lines += [line for line in text.splitlines()[1:] if line not in lines]
+    return "\n".join(lines)
 
 
 def write(text: str, output: Path | None) -> None:

@@ -25,6 +25,8 @@ class RunContext:
     timeout_scale: float = 1.0                # multiplies every check's time budget
     reference_programs: dict[str, str | None] = field(default_factory=dict)  # the lab's reference, built
     variant: str = ""                         # e.g. "linked with the reference TCP library"
+    tools: dict[str, str] = field(default_factory=dict)  # tool name -> binary, or why it is missing
+    tools_missing: dict[str, str] = field(default_factory=dict)
     # The files the run may see (see fsview.py): the grading's work folder,
     # and the grader's code (readable by the runner only). Empty: everything.
     visible_folders: list[str] = field(default_factory=list)

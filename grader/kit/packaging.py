@@ -30,11 +30,14 @@ from .labs import KIT, UnknownLab, find_labs
 
 TEMPLATES = KIT / "grader" / "packaging"
 NEVER = ("dist/", ".ci/", "tests/", "grader/tests/", "build/", ".git/")
-# Students get the load generator (bench/smop-bench/) to measure their servers; not the kit's benchmarks.
-STUDENT_EXCLUDES = NEVER + ("solutions/", "grader/checks/hidden/", "grader/gtest/test_tcp_hidden.cpp",
-                            "grader/packaging/", "scripts/grade-class", "slides/node_modules/", "slides/build/",
-                            "bench/Makefile", "bench/README.md", "bench/class-grading.py", "bench/receive_bench.cpp")
-GRADESCOPE_EXCLUDES = NEVER + ("bench/", "slides/", "grader/packaging/")
+# Both bundles keep the load generator (bench/smop-bench/): students measure their servers
+# with it, and the throughput checks of labs 10-12 run it. The kit's own benchmarks stay out.
+KIT_BENCHMARKS = ("bench/Makefile", "bench/README.md", "bench/class-grading.py", "bench/receive_bench.cpp",
+                  "bench/run-bench.py", "bench/floor/", "bench/results/")
+STUDENT_EXCLUDES = NEVER + KIT_BENCHMARKS + (
+    "solutions/", "grader/checks/hidden/", "grader/gtest/test_tcp_hidden.cpp", "grader/packaging/",
+    "scripts/grade-class", "slides/node_modules/", "slides/build/")
+GRADESCOPE_EXCLUDES = NEVER + KIT_BENCHMARKS + ("slides/", "grader/packaging/")
 GRADESCOPE_LABS = "grader/gradescope-labs"  # the labs an autograder grades (one per line); absent: all
 
 

@@ -97,6 +97,8 @@ class GradingPlugin:
         elif call.when == "call":
             if error is None and session is not None:
                 error = session.sanitizer_failure()
+            if session is not None and session.measured:
+                record["measured"] = session.measured
             if error is None:
                 record.update(status="passed", score=spec.points, output=session.report(None) if session else "")
             elif isinstance(error, CheckFailed):

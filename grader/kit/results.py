@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from .text import indent_block
+
 
 
 @dataclass
@@ -21,6 +23,7 @@ class CheckResult:
     visibility: str = "visible"
     internal: str = ""      # for teachers only (e.g. a grader traceback)
     duration: float = 0.0
+    measured: str = ""      # a measurement the check reports (e.g. throughput), shown in every report
 
     @property
     def passed(self) -> bool:
@@ -92,8 +95,16 @@ def score_table(report: Report) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
+def measurements(report: Report) -> list[str]:
+    """Each reported measurement (no points): the check's title, then its lines indented."""
+    return [f"{test.name}:\n{indent_block(test.measured, '  ')}" for test in report.tests() if test.measured]
+
+
 def to_text(report: Report, verbose: bool = False) -> str:
     parts = [header(report), score_table(report)]
+    measured = measurements(report)
+    if measured:
+        parts.append("Measured (no points):\n" + "\n".join(indent_block(line, "  ") for line in measured))
     shown = [t for t in report.tests() if verbose or (not t.passed and t.status != "skipped" and
                                                          (t.points > 0 or t.status == "error"))]
     skipped = [t for t in report.tests() if t.status == "skipped"]
@@ -116,6 +127,9 @@ def to_markdown(report: Report) -> str:
         passed = sum(t.passed for t in lab.checks)
         status = f"{passed}/{len(lab.checks)} passed" if lab.submitted else "not submitted"
         lines.append(f"| {lab.lab} | {_points(lab.score)}/{_points(lab.max_score)} | {status} |")
+    measured = measurements(report)
+    if measured:
+        lines += ["", "Measured (no points):", ""] + [f"- {escape(line)}".replace("\n", "<br>") for line in measured]
     for lab in report.labs:
         if not lab.submitted:
             continue
@@ -145,7 +159,8 @@ def to_gradescope(report: Report) -> dict:
                 "visibility": test.visibility,
                 "tags": [lab.lab],
                 "extra_data": {"id": test.id, "outcome": test.status, "duration": test.duration,
-                               **({"internal": test.internal} if test.internal else {})},
+                               **({"internal": test.internal} if test.internal else {}),
+                               **({"measured": test.measured} if test.measured else {})},
             })
     result = {
         "score": report.score,

@@ -17,6 +17,7 @@ import dataclasses
 import re
 import select
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
@@ -47,6 +48,7 @@ class Session:
         self.programs: list[Program] = []
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
+        self.measured = ""  # a measurement to report with the check (run.report_measurement)
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
@@ -76,6 +78,29 @@ class Session:
                               f"{name} was not built.{note}",
                               "See this lab's build report for the compiler's messages.")
         return Path(path)
+
+    def run_tool(self, name: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
+        """Run one of the kit's tools (the lab declares it in TOOLS) from the
+        grader's side, in the check's network; its output, as text."""
+        path = self.ctx.tools.get(name)
+        if path is None:
+            why = self.ctx.tools_missing.get(name, "the lab does not declare it in TOOLS")
+            raise CheckSkipped(f"this check needs the kit's {name}, which could not be built here: {why}")
+        with self.transcript.step(f"$ {' '.join([name, *args])}   # the kit's {name}") as step:
+            seconds = min(timeout, max(self.deadline.remaining(), 0.1))
+            try:
+                done = subprocess.run([path, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                      errors="replace", timeout=seconds)
+            except subprocess.TimeoutExpired:
+                self.fail(f"{name} ends within {seconds:g} s", "it was still running",
+                          "The server under test stopped answering: see its output below.")
+            step.outcome = f"exit status {done.returncode}"
+        return done
+
+    def report_measurement(self, text: str) -> None:
+        """A measurement this check reports (no points): shown at the top of its
+        feedback and in the summary of every report."""
+        self.measured = text
 
     def start(self, name: str, *args: str, interactive: bool = False, fill_descriptors: bool = False,
               limits: Limits | None = None, reference: bool = False) -> Program:
@@ -221,6 +246,12 @@ class Session:
             self.fail(f"{program.name} stops on SIGINT (killed by SIGINT, or exit status 0)",
                       f"it {status.describe()}")
         return status
+
+    def stop(self, program: Program) -> None:
+        """End a program the check is done with (SIGKILL), and wait for it."""
+        with self.transcript.step(f"$ kill -KILL {program.pid}   # done with {program.name}"):
+            program.signal(signal.SIGKILL)
+            program.wait_exit(self.deadline.until(2.0))
 
     def wait_until(self, probe: Callable[[], T | None], timeout: float | None = None,
                    program: Program | None = None) -> T | None:
@@ -452,6 +483,8 @@ class Session:
                 parts.append(f"To run this check again: {replay}")
         else:
             parts.append("What the grader did:\n" + self.transcript.render())
+        if self.measured:
+            parts.insert(0, self.measured)
         return "\n\n".join(part for part in parts if part)
 
     def _program_sections(self) -> list[str]:

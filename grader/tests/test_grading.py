@@ -12,7 +12,7 @@ import pytest
 
 from conftest import GRADER, KIT, apply, checks, copy_solutions, grade, mutant_header, needs_namespaces, outcome
 from kit.check import load_checks
-from kit.labs import all_labs
+from kit.labs import all_labs, lab_named
 
 pytestmark = needs_namespaces  # see conftest: these programs may resolve real names
 
@@ -66,7 +66,10 @@ def mutant_results(tmp_path_factory) -> dict[Path, dict | BaseException]:
             lab = patch.parent.name
             submission = copy_solutions(tmp_path_factory.mktemp("mutant") / "submission", lab)
             apply(patch, submission)
-            return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index),
+            # Only the checks with points: a measurement (no points) has tests of its own.
+            scored = [arg for _, spec in load_checks(lab_named(lab).check_module) if spec.points > 0
+                      for arg in ("--check", spec.id)]
+            return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index), *scored,
                                 env={"SLK_TIMEOUT_SCALE": "0.3"})
         except BaseException as error:  # reported by that mutant's own test
             return patch, error
@@ -97,9 +100,42 @@ def test_every_check_is_caught_by_some_mutant():
         breaks, _ = mutant_header(patch)
         lab = patch.parent.name
         covered |= {spec.id for _, spec in load_checks(f"checks.lab{lab.replace('-', '_')}")} if breaks is None else breaks
-    declared = {spec.id for lab in all_labs() for _, spec in load_checks(lab.check_module)}
+    declared = {spec.id for lab in all_labs() for _, spec in load_checks(lab.check_module) if spec.points > 0}
     assert declared - covered == set(), "checks no mutant fails"
     assert covered - declared == set(), "mutants name checks that do not exist"
+
+
+SLOW = GRADER / "tests" / "slow"
+
+
+def measured(results: dict, check_id: str) -> str:
+    found = [t for t in results["tests"] if t["extra_data"]["id"] == check_id]
+    assert found and found[0]["max_score"] == 0, f"{check_id}: no such measurement (no points)"
+    return found[0]["extra_data"].get("measured", "")
+
+
+def test_reference_servers_are_measured_against_themselves(reference_results):
+    """Throughput feedback (no points) of labs 10-12: a ratio per library variant, no hint."""
+    for lab in ("10-smop-threads", "11-smop-pool", "12-smop-epoll"):
+        text = measured(reference_results, f"{lab}/throughput")
+        ratios = [float(r) for r in re.findall(r": ([0-9.]+)×$", text, re.MULTILINE)]
+        assert len(ratios) == (2 if lab.startswith("10") else 3), text
+        assert "Hint:" not in text and min(ratios) >= 0.2, text
+
+
+def test_a_slow_library_gets_the_throughput_hint(tmp_path):
+    """A library that writes each reply in two pieces (Nagle then waits for the
+    delayed ACK): the variant linked with it is far slower than the reference
+    and gets the hint; linked with the kit's library, the same server is not."""
+    patch = SLOW / "08-tcp-lib" / "two-writes.patch"
+    submission = copy_solutions(tmp_path / "submission", "08-tcp-lib", "10-smop-threads")
+    apply(patch, submission)
+    results = grade("--submission", str(submission), "--lab", "10", "--check", "10-smop-threads/throughput")
+    text = measured(results, "10-smop-threads/throughput")
+    yours, kits = (float(r) for r in re.findall(r": ([0-9.]+)×$", text, re.MULTILINE))
+    assert yours < 0.2 <= kits, text
+    assert mutant_header(patch)[1] in text
+    assert results["score"] == 0 and all(t["status"] == "passed" for t in results["tests"]), "no points, none lost"
 
 
 def test_missing_lab_scores_zero_as_not_submitted(tmp_path):

@@ -52,3 +52,28 @@ def test_a_grader_failure_is_said():
     report.grader_error = "RuntimeError: boom"
     assert "THE GRADER FAILED: RuntimeError: boom" in render(report, "text")
     assert "RuntimeError: boom" in json.loads(render(report, "json"))["output"]
+
+
+def test_measurements_are_shown_in_every_format():
+    report = sample()
+    measured = CheckResult("10-smop-threads/throughput", "10-smop-threads", "10-smop-threads: throughput (no points)",
+                           0, 0, "passed", "steps", measured="your server 100 replies/s: 0.01×\nHint: look")
+    report.labs.append(LabResult("10-smop-threads", True, [measured]))
+    text = render(report, "text")
+    assert "Measured (no points):\n  10-smop-threads: throughput (no points):\n" \
+           "    your server 100 replies/s: 0.01×\n    Hint: look" in text
+    assert "your server 100 replies/s: 0.01×<br>" in render(report, "markdown")
+    tests = json.loads(render(report, "json"))["tests"]
+    assert tests[-1]["extra_data"]["measured"] == measured.measured
+    assert "Measured" not in render(sample(), "text"), "no section without measurements"
+
+
+def test_measurements_of_library_variants_are_merged_line_by_line():
+    from kit.cli import merge_measurements
+    merged = merge_measurements([("your 08-tcp-lib", "slow: 0.01×\nHint: look"), ("the kit's 08-tcp-lib", "1.02×"),
+                                 ("a third", "0.05×\nHint: look")])
+    assert merged.splitlines() == ["linked with your 08-tcp-lib: slow: 0.01×", "linked with the kit's 08-tcp-lib: 1.02×",
+                                   "linked with a third: 0.05×", "Hint: look"]
+    assert merge_measurements([("only", "1.00×")]) == "1.00×"
+    assert merge_measurements([("a", ""), ("b", "")]) == ""
+    assert merge_measurements([("a", ""), ("b", "0.9×")]) == "linked with b: 0.9×"
