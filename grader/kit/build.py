@@ -205,21 +205,48 @@ def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | N
 def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
                     libraries: dict[str, str]) -> dict[str, str | None]:
     """The kit's reference programs of lab (from solutions/), or nothing where the
-    kit has no solutions (a student's copy of the kit)."""
+    kit has no solutions (a student's copy of the kit). They are built once per
+    state of their sources, the kit's makefiles and the compiler, and kept in
+    the grader's cache; each grading gets copies of the binaries only, so the
+    programs under test never find the kit's sources in the work folder."""
     source = KIT / "solutions" / lab.name
     if not programs or not source.is_dir():
         return {}
-    build_dir = work / "reference" / lab.name
-    shutil.copytree(source, build_dir, symlinks=False)
-    variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
-    variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
-    _make(["-C", str(build_dir), *variables, *programs])
-    built = {program: str(build_dir / program) if (build_dir / program).is_file() else None for program in programs}
-    # Only the binaries stay: the programs under test must not find the kit's sources here.
-    for path in build_dir.iterdir():
-        if path.name not in built:
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    folders = [source, KIT / "mk", *(KIT / "solutions" / name for name in libraries.values())]
+    key = hashlib.sha256(_compiler_version() + " ".join(programs).encode())
+    for folder in folders:
+        for path in _kit_sources(folder):
+            key.update(f"{folder.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    root = _cache_root("reference")
+    cached = (root / f"{lab.name}-{key.hexdigest()[:24]}") if root is not None else work / "reference-build" / lab.name
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    with cached.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
+        if not (cached / "built").is_file():
+            shutil.rmtree(cached, ignore_errors=True)
+            cached.mkdir()
+            for path in _kit_sources(source):  # not what someone built in solutions/
+                shutil.copyfile(path, cached / path.name)
+            variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
+            variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
+            _make(["-C", str(cached), *variables, *programs])
+            (cached / "built").write_text("")
+    target = work / "reference" / lab.name
+    target.mkdir(parents=True, exist_ok=True)
+    built: dict[str, str | None] = {}
+    for program in programs:
+        binary = cached / program
+        built[program] = None
+        if binary.is_file():
+            shutil.copy2(binary, target / program)
+            built[program] = str(target / program)
     return built
+
+
+def _kit_sources(folder: Path) -> list[Path]:
+    """The files of a kit folder that programs are built from (not built files)."""
+    return sorted(path for path in folder.iterdir()
+                  if path.is_file() and (path.suffix in (".cpp", ".h", ".txt", ".mk") or path.name == "Makefile"))
 
 
 def _make(arguments: list[str]) -> str:

@@ -141,10 +141,13 @@ class Grader:
                                         f"the kit's {first.name} and your {', '.join(l.name for _, l in rest)}"))
             variants.append(Library(tuple((variable, library, KIT / "solutions" / library.name)
                                           for variable, library in libraries), f"the kit's reference {names}"))
-        builds = [build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
-                            test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
-                            name=f"{lab.name}+library-{i}")
-                  for i, variant in enumerate(variants)]
+        def build(numbered: tuple[int, Library]) -> LabBuild:
+            index, variant = numbered
+            return build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
+                             test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
+                             name=f"{lab.name}+library-{index}")
+        with ThreadPoolExecutor(max_workers=len(variants)) as pool:  # while one compiles, another may link
+            builds = list(pool.map(build, enumerate(variants)))
         submitted = builds[0].submitted
         entry = build_result(lab, builds[0])
         entry.output = "\n\n".join(f"Linked with {variant.label}:\n{build.summary()}"
