@@ -10,7 +10,8 @@ on a shared machine, ratios of numbers taken seconds apart hold. Servers and
 client talk over loopback only; with two CPUs or more the server is pinned to
 CPU 0 and the client to CPU 1. Every run is bounded (requests and seconds).
 
-usage: bench/run-bench.py [--rounds 3] [--requests 20000] [--connections 1 10 50 200]
+usage: bench/run-bench.py [--rounds 3] [--requests 20000] [--connections 1 10 50 200] [--out DIR]
+                          [--no-receive] [--no-strace]
 """
 
 from __future__ import annotations
@@ -128,9 +129,21 @@ def measure(server: Server, connections: int, requests: int, cpus: tuple[int | N
                              capture_output=True, text=True, timeout=120)
         result = json.loads(run.stdout.strip().splitlines()[-1])
         result["status"] = run.returncode
+        result["peak_rss_kib"] = peak_rss_kib(process.pid) if trace is None else None
         return result
     finally:
         stop(process, trace is not None)
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """The process's peak resident memory so far (VmHWM), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def stop(process: subprocess.Popen, traced: bool) -> None:
@@ -159,6 +172,29 @@ def syscalls_per_reply(server: Server, requests: int, cpus, work: Path) -> float
     return calls / result["replies"]
 
 
+def receive_costs(work: Path, repetitions: int, min_time: float | None = None) \
+        -> tuple[dict[str, dict[int, list[float]]], str]:
+    """receive_bench (Google Benchmark): frames/s of each receiver per frame
+    size, one value per repetition; or why it could not run."""
+    made = subprocess.run(["make", "-s", "-C", str(BENCH), f"OUT={work}", f"{work}/receive_bench"],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        return {}, "receive_bench did not build (Google Benchmark: `scripts/setup bench`)"
+    run = subprocess.run([str(work / "receive_bench"), "--benchmark_format=json",
+                          f"--benchmark_repetitions={repetitions}",
+                          *([f"--benchmark_min_time={min_time}"] if min_time else [])],
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode != 0:
+        return {}, f"receive_bench failed: {run.stderr.strip()[-300:]}"
+    rates: dict[str, dict[int, list[float]]] = {}
+    for entry in json.loads(run.stdout)["benchmarks"]:
+        if entry.get("run_type", "iteration") != "iteration":
+            continue  # the aggregates (mean, median, stddev): computed here instead
+        receiver, size = entry["name"].split("/")[:2]
+        rates.setdefault(receiver, {}).setdefault(int(size), []).append(entry["items_per_second"])
+    return rates, ""
+
+
 def spread(values: list[float]) -> str:
     if not values:
         return "–"
@@ -176,7 +212,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=20000, help="requests per run, over all connections")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 10, 50, 200])
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.png go")
+    parser.add_argument("--no-receive", action="store_true", help="skip receive_bench (the TCP library's Receive)")
+    parser.add_argument("--no-strace", action="store_true", help="skip counting system calls")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run (the kit's test of make bench): 1 round, 2000 requests, 1 and 10 "
+                             "connections, receive_bench's cases 0.05 s each")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.requests, args.connections = 1, 2000, [1, 10]
     cpus = (0, 1) if (os.cpu_count() or 1) >= 2 else (None, None)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="slk-bench-"))
@@ -194,14 +238,16 @@ def main() -> int:
                     print(f"round {round_number + 1}: {server.name:28} {connections:4d} connections: "
                           f"{result['throughput']:10,.0f} replies/s, p99 {result['p99_us']:8.1f} us, "
                           f"errors {result['errors']}", flush=True)
+        receive, receive_note = receive_costs(work, args.rounds, 0.05 if args.quick else None) if not args.no_receive else ({}, "not run (--no-receive)")
         syscalls = {}
-        if shutil.which("strace"):
+        if shutil.which("strace") and not args.no_strace:
             for server in candidates:
                 if server.max_connections >= 10:
                     syscalls[server.name] = syscalls_per_reply(server, args.requests, cpus, work)
-        report = write_report(candidates, args, results, cpus, time.monotonic() - started, syscalls)
+        report = write_report(candidates, args, results, cpus, time.monotonic() - started, syscalls,
+                              (receive, receive_note))
         print(report)
-        plot(candidates, args.connections, results)
+        plot(candidates, args.connections, results, args.out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -212,7 +258,8 @@ def within_rounds(results, first: tuple[str, int], second: tuple[str, int]) -> l
             if b["throughput"]]
 
 
-def write_report(candidates: list[Server], args, results, cpus, seconds: float, syscalls: dict) -> str:
+def write_report(candidates: list[Server], args, results, cpus, seconds: float, syscalls: dict,
+                 receive: tuple[dict[str, dict[int, list[float]]], str]) -> str:
     names = [server.name for server in candidates]
     floor, redis = names[0], next((n for n in names if n.startswith("redis")), None)
     lines = [f"# make bench — {time.strftime('%Y-%m-%d %H:%M')}", "",
@@ -222,7 +269,8 @@ def write_report(candidates: list[Server], args, results, cpus, seconds: float, 
              "within each round, then median (min–max).", ""]
     for connections in args.connections:
         lines += [f"## {connections} connection{'s' if connections > 1 else ''}", "",
-                  "| server | replies/s | p99 µs | errors | × floor | × Redis PING |", "|---|---:|---:|---:|---:|---:|"]
+                  "| server | replies/s | p99 µs | errors | peak RSS MB | × floor | × Redis PING |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for name in names:
             runs = results.get((name, connections))
             if not runs:
@@ -231,8 +279,10 @@ def write_report(candidates: list[Server], args, results, cpus, seconds: float, 
                         if f["throughput"]]
             to_redis = [r["throughput"] / p["throughput"] for r, p in zip(runs, results.get((redis, connections), []))
                         if p["throughput"]] if redis else []
+            memory = max((r["peak_rss_kib"] for r in runs if r.get("peak_rss_kib")), default=None)
+            shown = f"{memory / 1024:.1f}" if memory else "–"
             lines.append(f"| {name} | {spread([r['throughput'] for r in runs])} | "
-                         f"{spread([r['p99_us'] for r in runs])} | {sum(r['errors'] for r in runs)} | "
+                         f"{spread([r['p99_us'] for r in runs])} | {sum(r['errors'] for r in runs)} | {shown} | "
                          f"{ratio_spread(to_floor)} | {ratio_spread(to_redis)} |")
         lines.append("")
     if not redis:
@@ -243,6 +293,22 @@ def write_report(candidates: list[Server], args, results, cpus, seconds: float, 
         lines += [f"| {name} | {value:.2f} |" if value is not None else f"| {name} | – |"
                   for name, value in syscalls.items()]
         lines.append("")
+    rates, receive_note = receive
+    lines += ["## Reading frames: the TCP library's Receive (receive_bench)", ""]
+    if rates:
+        sizes = sorted({size for by_size in rates.values() for size in by_size})
+        lines += [f"Frames per second, median (min–max) of {args.rounds} repetitions; a writer thread keeps the "
+                  "connection full of glued frames, so this is the receiving side alone. Reference: the kit's "
+                  "Receive (MSG_PEEK, then one recv of the frame); PlainRead: read() of up to 64 KiB into a "
+                  "buffer of its own, frames cut out of it (the ceiling); ByteRead: one read() per byte (the "
+                  "course's).", "",
+                  "| receiver | " + " | ".join(f"{size:,} B frames/s" for size in sizes) + " |",
+                  "|---|" + "---:|" * len(sizes)]
+        for receiver, by_size in rates.items():
+            lines.append(f"| {receiver} | " + " | ".join(spread(by_size.get(size, [])) for size in sizes) + " |")
+        lines.append("")
+    else:
+        lines += [receive_note, ""]
     epoll, threads = "12 epoll", "10 thread per connection"
     echo = "bare thread-per-connection echo"
     goals = [
@@ -254,25 +320,39 @@ def write_report(candidates: list[Server], args, results, cpus, seconds: float, 
         ("10 threads ≥ 0.9× a bare thread-per-connection echo at 10", within_rounds(results, (threads, 10), (echo, 10)), 0.9),
         ("10 threads ≥ 0.9× a bare thread-per-connection echo at 50", within_rounds(results, (threads, 50), (echo, 50)), 0.9),
     ]
-    lines += ["## Goals (median of the per-round ratios)", ""]
+    def median_ratio(first: str, second: str, size: int) -> list[float]:
+        a, b = rates.get(first, {}).get(size), rates.get(second, {}).get(size)
+        return [statistics.median(a) / statistics.median(b)] if a and b else []
+
+    goals += [
+        ("Receive ≥ 0.87× plain 64 KiB read()s on 10 KB frames", median_ratio("Reference", "PlainRead", 10000), 0.87),
+        ("Receive ≥ 1000× a read() per byte on 1 KB frames", median_ratio("Reference", "ByteRead", 1000), 1000),
+    ]
+    lines += ["## Goals (median of the per-round ratios; for Receive, the ratio of the medians)", ""]
     for text, ratios, target in goals:
         if ratios:
             verdict = "met" if statistics.median(ratios) >= target else "MISSED"
             lines.append(f"- {text}: {ratio_spread(ratios)} — {verdict}")
         else:
             lines.append(f"- {text}: not measured")
+    for name in names:
+        runs = results.get((name, 200), [])
+        memory = max((r["peak_rss_kib"] for r in runs if r.get("peak_rss_kib")), default=None)
+        if memory and name[:2] in ("10", "11", "12"):
+            lines.append(f"- {name}: bounded memory at 200 connections: peak RSS {memory / 1024:.1f} MB — "
+                         f"{'met' if memory < 64 * 1024 else 'MISSED'} (bound: 64 MB)")
     for name, value in syscalls.items():
         if name[:2] in ("10", "11", "12") and value is not None:
             lines.append(f"- {name}: ≤ 4 system calls per reply: {value:.2f} — {'met' if value <= 4 else 'MISSED'}")
     errors = sum(r["errors"] for runs in results.values() for r in runs)
     lines.append(f"- every run without errors or stalls: {'met' if errors == 0 else f'MISSED ({errors} errors)'}")
     text = "\n".join(lines) + "\n"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.md").write_text(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(text)
     return text
 
 
-def plot(candidates: list[Server], counts: list[int], results) -> None:
+def plot(candidates: list[Server], counts: list[int], results, out: Path) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -297,7 +377,7 @@ def plot(candidates: list[Server], counts: list[int], results) -> None:
     tail.set_yscale("log")
     rate.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(RESULTS / "latest.png", dpi=100)
+    figure.savefig(out / "latest.png", dpi=100)
     plt.close(figure)
 
 

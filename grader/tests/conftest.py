@@ -9,7 +9,9 @@ import shutil
 import subprocess
 import uuid
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -71,6 +73,28 @@ needs_namespaces = pytest.mark.skipif(not ISOLATED, reason="SKIP: namespaces can
                                       "these tests grade programs that must not reach a real network")
 
 
+def scored_checks(*labs: str) -> list[str]:
+    """--check arguments for every check with points of these labs: gradings
+    that test points leave out the measurements (no points), which have tests
+    of their own."""
+    from kit.check import load_checks
+    from kit.labs import lab_named
+    return [arg for lab in labs for _, spec in load_checks(lab_named(lab).check_module) if spec.points > 0
+            for arg in ("--check", spec.id)]
+
+
 @pytest.fixture(scope="session")
-def reference_results() -> dict:
-    return grade()
+def whole_kit() -> Iterator[dict[str, Future]]:
+    """The three gradings of the whole kit, started together on first use
+    (each waits on its programs much of the time): the reference solutions,
+    the reference under the sanitizers, and the skeletons of labs/. Run
+    slots far apart, so that their addresses and grading uids never meet."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        yield {"reference": pool.submit(grade),
+               "sanitize": pool.submit(grade, "--sanitize", "--slot", "200"),
+               "skeletons": pool.submit(grade, "--submission", str(KIT / "labs"), "--slot", "300")}
+
+
+@pytest.fixture(scope="session")
+def reference_results(whole_kit) -> dict:
+    return whole_kit["reference"].result()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GRADER, KIT, apply, checks, copy_solutions, grade, mutant_header, needs_namespaces, outcome
+from conftest import (GRADER, KIT, apply, checks, copy_solutions, grade, mutant_header, needs_namespaces, outcome,
+                      scored_checks)
 from kit.check import load_checks
-from kit.labs import all_labs, lab_named
+from kit.labs import all_labs
 
 pytestmark = needs_namespaces  # see conftest: these programs may resolve real names
 
@@ -40,16 +41,16 @@ def test_results_follow_gradescope_schema(reference_results):
     assert isinstance(reference_results["score"], (int, float))
 
 
-def test_skeletons_earn_no_points():
-    results = grade("--submission", str(KIT / "labs"))
+def test_skeletons_earn_no_points(whole_kit):
+    results = whole_kit["skeletons"].result()
     earned = {t["name"]: t["score"] for t in checks(results) if t["score"] > 0}
     assert not earned, f"skeletons earn points: {earned}"
-    builds = [t for t in results["tests"] if t["max_score"] == 0]
+    builds = [t for t in results["tests"] if t["extra_data"]["id"].endswith("/build")]
     assert builds and all(t["status"] == "passed" for t in builds), "every skeleton compiles"
 
 
-def test_reference_is_clean_under_sanitizers():
-    results = grade("--sanitize")
+def test_reference_is_clean_under_sanitizers(whole_kit):
+    results = whole_kit["sanitize"].result()
     failed = {t["name"]: t["output"] for t in checks(results) if t["status"] != "passed"}
     assert not failed, "\n\n".join(f"{name}\n{output}" for name, output in failed.items())
 
@@ -66,11 +67,8 @@ def mutant_results(tmp_path_factory) -> dict[Path, dict | BaseException]:
             lab = patch.parent.name
             submission = copy_solutions(tmp_path_factory.mktemp("mutant") / "submission", lab)
             apply(patch, submission)
-            # Only the checks with points: a measurement (no points) has tests of its own.
-            scored = [arg for _, spec in load_checks(lab_named(lab).check_module) if spec.points > 0
-                      for arg in ("--check", spec.id)]
-            return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index), *scored,
-                                env={"SLK_TIMEOUT_SCALE": "0.3"})
+            return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index),
+                                *scored_checks(lab), env={"SLK_TIMEOUT_SCALE": "0.3"})
         except BaseException as error:  # reported by that mutant's own test
             return patch, error
     with ThreadPoolExecutor(max_workers=MUTANT_WORKERS) as pool:
@@ -168,7 +166,8 @@ def test_course_programs_score_as_documented():
     (unbounded copies, a '#' look-ahead, strtok on malformed requests, a login
     state that outlives its connection, an unchecked queue)."""
     labs = sorted(folder.name for folder in COURSE.iterdir())
-    results = grade("--submission", str(COURSE), "--lab", *labs, env={"SLK_TIMEOUT_SCALE": "0.3"})
+    results = grade("--submission", str(COURSE), "--lab", *labs, *scored_checks(*labs),
+                    env={"SLK_TIMEOUT_SCALE": "0.3"})
     failed = {id for id, status in outcome(results).items() if status != "passed"}
     library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
                                                        "interrupts", "errors", "accept", "decoder", "sanitizers")}
