@@ -22,7 +22,7 @@ teardown() {
         grep -qF "$heading" "$report" || { echo "no '$heading' in:"; cat "$report"; false; }
     done
     if command -v strace >/dev/null; then
-        grep -qE "^\| 12 epoll \| [0-9.]+ \|$" "$report"   # system calls per reply
+        grep -qE "^\| 12 epoll \| [0-9.]+ \| [0-9.]+ \|$" "$report"   # system calls per reply, futex
     fi
     # Every server at 10 connections (09 is iterative: 1 only), with zero errors and its memory.
     for server in "floor (bare epoll echo)" "bare thread-per-connection echo" "10 thread per connection" \

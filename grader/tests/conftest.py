@@ -9,9 +9,7 @@ import shutil
 import subprocess
 import uuid
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -84,17 +82,5 @@ def scored_checks(*labs: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def whole_kit() -> Iterator[dict[str, Future]]:
-    """The three gradings of the whole kit, started together on first use
-    (each waits on its programs much of the time): the reference solutions,
-    the reference under the sanitizers, and the skeletons of labs/. Run
-    slots far apart, so that their addresses and grading uids never meet."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        yield {"reference": pool.submit(grade),
-               "sanitize": pool.submit(grade, "--sanitize", "--slot", "200"),
-               "skeletons": pool.submit(grade, "--submission", str(KIT / "labs"), "--slot", "300")}
-
-
-@pytest.fixture(scope="session")
-def reference_results(whole_kit) -> dict:
-    return whole_kit["reference"].result()
+def reference_results() -> dict:
+    return grade()
