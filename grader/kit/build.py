@@ -20,6 +20,7 @@ from .labs import KIT, Lab, submitted_folder
 from .text import cut
 
 BUILD_TIMEOUT = 180  # seconds for one lab's make
+BUILDS_KEPT = 2000   # lab builds kept in the cache (about 250 KB each), the newest
 LOG_LIMIT = 20000
 
 
@@ -115,29 +116,93 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
             variables.append(f"{variable}={library_dir}")
     if sanitize:
         variables.append("SAN=address,undefined")
-    build.log = _make(["-C", str(build_dir), *variables])
-    for program in build.programs:
-        binary = build_dir / program
-        if binary.is_file() and os.access(binary, os.X_OK):
-            build.programs[program] = str(binary)
+    _build_programs(build, variables, thread_sanitized)
     if test_suite:
         build.programs.update(build_test_suite(build, KIT / test_suite))
-    if thread_sanitized:
-        tsan = [name for name in thread_sanitized if build.programs.get(name)]
-        tsan_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + ["OUT=tsan", "SAN=thread"]
-        log = _make(["-C", str(build_dir), *tsan_variables, *(f"tsan/{name}" for name in tsan)]) if tsan else ""
-        for program in thread_sanitized:
-            binary = build_dir / "tsan" / program
-            ok = binary.is_file() and os.access(binary, os.X_OK)
-            build.programs[f"{program}-tsan"] = str(binary) if ok else None
-            if program in tsan and not ok:
-                build.log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + log
     if library is not None:
         # The programs are linked: the library sources (the kit's reference,
         # for some variants) must not stay where the programs could read them.
         for _, library_lab, _ in library.parts:
             shutil.rmtree(build_dir / library_lab.name, ignore_errors=True)
     return build
+
+
+def _build_programs(build: LabBuild, variables: list[str], thread_sanitized: tuple[str, ...]) -> None:
+    """make the lab's programs (and their ThreadSanitizer copies) in build.dir.
+    A build is a function of its files: the same files, flags and compiler
+    (the library variants of a submission whose libraries are the kit's; the
+    same program graded again) reuse the binaries and messages of the first
+    build, kept in the grader's cache."""
+    build_dir = build.dir
+    key = hashlib.sha256(_compiler_version() + " ".join(thread_sanitized).encode())
+    key.update(" ".join(v.replace(str(build_dir), ".") for v in variables).encode())
+    for folder in (build_dir, KIT / "mk"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                key.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    root = _cache_root("builds")
+    cached = root / key.hexdigest()[:32] if root is not None else None
+    names = [*build.programs, *(f"tsan/{program}" for program in thread_sanitized)]
+    lock = cached.with_suffix(".lock").open("w") if cached is not None else None
+    try:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
+        if cached is not None and (cached / "log").is_file():
+            build.log = (cached / "log").read_text().replace("<BUILD_DIR>", str(build_dir))
+            for name in names:
+                if (cached / name).is_file():
+                    (build_dir / name).parent.mkdir(exist_ok=True)
+                    shutil.copy2(cached / name, build_dir / name)
+        else:
+            _make_programs(build, variables, thread_sanitized)
+            if cached is not None:
+                partial = cached.with_name(cached.name + f".{os.getpid()}")
+                shutil.rmtree(partial, ignore_errors=True)
+                for name in names:
+                    if (build_dir / name).is_file():
+                        (partial / name).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(build_dir / name, partial / name)
+                partial.mkdir(exist_ok=True)
+                (partial / "log").write_text(build.log.replace(str(build_dir), "<BUILD_DIR>"))
+                shutil.rmtree(cached, ignore_errors=True)
+                partial.rename(cached)
+                _prune(cached.parent, BUILDS_KEPT)
+    finally:
+        if lock is not None:
+            lock.close()
+    for program in build.programs:
+        binary = build_dir / program
+        if binary.is_file() and os.access(binary, os.X_OK):
+            build.programs[program] = str(binary)
+    for program in thread_sanitized:
+        binary = build_dir / "tsan" / program
+        build.programs[f"{program}-tsan"] = str(binary) if binary.is_file() and os.access(binary, os.X_OK) else None
+
+
+def _prune(root: Path, keep: int) -> None:
+    """Delete the oldest cached builds beyond `keep` (skipping any in use)."""
+    entries = sorted((path for path in root.iterdir() if path.is_dir()), key=lambda path: path.stat().st_mtime)
+    for entry in entries[:max(0, len(entries) - keep)]:
+        with entry.with_suffix(".lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another grading is reading or writing it
+            shutil.rmtree(entry, ignore_errors=True)
+        entry.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def _make_programs(build: LabBuild, variables: list[str], thread_sanitized: tuple[str, ...]) -> None:
+    build_dir = build.dir
+    build.log = _make(["-C", str(build_dir), *variables])
+    built = [p for p in build.programs if (build_dir / p).is_file() and os.access(build_dir / p, os.X_OK)]
+    tsan = [name for name in thread_sanitized if name in built]
+    if tsan:
+        tsan_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + ["OUT=tsan", "SAN=thread"]
+        log = _make(["-C", str(build_dir), *tsan_variables, *(f"tsan/{name}" for name in tsan)])
+        for program in tsan:
+            if not (build_dir / "tsan" / program).is_file():
+                build.log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + log
 
 
 def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:

@@ -2,10 +2,11 @@
 without namespaces the grader still grades (and says so)."""
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from conftest import KIT, grade, outcome
+from conftest import KIT, copy_solutions, grade, outcome
 from kit.labs import all_labs
 
 
@@ -34,3 +35,30 @@ def test_the_library_suite_passes_on_both_framings(variant, tmp_path):
     assert made.returncode == 0, made.stdout + made.stderr
     ran = subprocess.run([str(tmp_path / "tcp_tests"), "--gtest_color=no"], capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0 and "[  PASSED  ]" in ran.stdout, ran.stdout[-3000:] + ran.stderr[-2000:]
+
+
+def test_a_build_is_reused_only_for_the_same_files(tmp_path, monkeypatch):
+    """Lab builds are cached by content: the same files (here lab 03 copied
+    twice) run make once and get the same binary and messages; one changed
+    byte builds again, and the build is that of the changed file."""
+    from kit import build as building
+    from kit.labs import lab_named
+
+    monkeypatch.setenv("SLK_CACHE", str(tmp_path / "cache"))
+    makes = []
+    real_make = building._make
+    monkeypatch.setattr(building, "_make", lambda arguments: makes.append(arguments) or real_make(arguments))
+    lab = lab_named("03-bind")
+    submission = copy_solutions(tmp_path / "submission", lab.name)
+    first = building.build_lab(lab, submission, tmp_path / "one")
+    second = building.build_lab(lab, submission, tmp_path / "two")
+    assert len(makes) == 1 and first.built_all and second.built_all
+    assert second.log == first.log.replace(str(first.dir), str(second.dir))
+    assert all(Path(second.programs[p]).read_bytes() == Path(first.programs[p]).read_bytes() for p in lab.programs)
+    assert all(Path(path).parent == second.dir for path in second.programs.values())
+
+    source = submission / lab.name / "BindSocket.cpp"
+    source.write_text(source.read_text() + "\nstatic_assert(true, \"changed\");\n")
+    third = building.build_lab(lab, submission, tmp_path / "three")
+    assert len(makes) == 2 and third.built_all
+    assert "changed" in (third.dir / "BindSocket.cpp").read_text()
