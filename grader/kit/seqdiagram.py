@@ -1,0 +1,138 @@
+"""TCP segments of a capture, drawn as a text sequence diagram between two
+named endpoints (fits 100 columns):
+
+     #    time   client 127.0.0.1:41234                               zeus 127.1.0.1:50000
+     1   0.000   ─── SYN seq=0 win=65495 ─────────────────────────────────────────▶
+     2   0.021   ◀──────────────────────────────── SYN-ACK seq=0 ack=1 win=65483 ───
+     4   0.140   ─── PSH-ACK seq=1 ack=1 len=8 "Bonjour!" ────────────────────────▶
+
+Sequence and acknowledgement numbers are relative to each side's first
+sequence number (as Wireshark shows them); a payload shows its length and
+its first bytes, escaped; a zero window is written out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass
+
+from .capture import Packet
+from .text import escape_bytes
+
+WIDTH = 100
+FLAG_NAMES = (("SYN", 0x02), ("FIN", 0x01), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10))
+SHOWN_PAYLOAD = 16   # payload bytes quoted in a label
+
+Endpoint = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Segment:
+    time: float
+    source: Endpoint
+    destination: Endpoint
+    seq: int
+    ack: int
+    flags: int
+    window: int
+    payload: bytes        # the captured part of the payload
+    payload_length: int   # its real length
+
+    @property
+    def flag_text(self) -> str:
+        names = [name for name, bit in FLAG_NAMES if self.flags & bit]
+        if names == ["SYN", "ACK"]:
+            return "SYN-ACK"
+        return "-".join(names) or "(no flags)"
+
+
+def segments(packets: list[Packet]) -> list[Segment]:
+    """The TCP segments among captured Ethernet frames (IPv4 and IPv6)."""
+    found = []
+    for packet in packets:
+        data = packet.data
+        if len(data) < 14:
+            continue
+        ethertype = struct.unpack_from("!H", data, 12)[0]
+        if ethertype == 0x0800 and len(data) >= 34 and data[23] == 6:
+            header = (data[14] & 0x0F) * 4
+            total = struct.unpack_from("!H", data, 16)[0]
+            source, destination = str(ipaddress.IPv4Address(data[26:30])), str(ipaddress.IPv4Address(data[30:34]))
+            tcp, ip_end = 14 + header, 14 + total
+        elif ethertype == 0x86DD and len(data) >= 54 and data[20] == 6:
+            total = 40 + struct.unpack_from("!H", data, 18)[0]
+            source, destination = str(ipaddress.IPv6Address(data[22:38])), str(ipaddress.IPv6Address(data[38:54]))
+            tcp, ip_end = 54, 14 + total
+        else:
+            continue
+        if len(data) < tcp + 20:
+            continue
+        sport, dport, seq, ack, offset_flags, window = struct.unpack_from("!HHIIHH", data, tcp)
+        start = tcp + (offset_flags >> 12) * 4
+        payload = data[start:ip_end]
+        length = max(0, ip_end - start)  # from the IP header: right even where the capture kept less
+        found.append(Segment(packet.time, (source, sport), (destination, dport), seq, ack, offset_flags & 0x3F,
+                             window, payload, length))
+    return found
+
+
+def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH) -> str:
+    """The diagram of the first connection among the segments (the side that
+    sent the first SYN on the left), then one line per other connection."""
+    if not found:
+        return "(no TCP segment was captured)"
+    names = names or {}
+    first = next((s for s in found if s.flags & 0x02 and not s.flags & 0x10), found[0])
+    left, right = first.source, first.destination
+    ours = [s for s in found if {s.source, s.destination} == {left, right}]
+    base = {left: None, right: None}
+    for segment in ours:  # each side's first sequence number
+        if base[segment.source] is None:
+            base[segment.source] = segment.seq
+    start = ours[0].time
+    arrow_width = width - 18
+    lines = [f"{'#':>3} {'time ms':>9}   {label(left, names).ljust(arrow_width // 2)}"
+             f"{label(right, names).rjust(arrow_width - arrow_width // 2)}"]
+    for number, segment in enumerate(ours, start=1):
+        text = describe(segment, base)
+        arrow = draw(text, arrow_width, segment.source == left)
+        lines.append(f"{number:>3} {(segment.time - start) * 1000:>9.3f}   {arrow}")
+    others = sorted({tuple(sorted((s.source, s.destination))) for s in found} - {tuple(sorted((left, right)))})
+    for a, b in others:
+        count = sum(1 for s in found if {s.source, s.destination} == {a, b})
+        lines.append(f"(and {count} segment(s) between {label(a, names)} and {label(b, names)})")
+    return "\n".join(lines)
+
+
+def label(endpoint: Endpoint, names: dict[str, str]) -> str:
+    host, port = endpoint
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"{names[host]} {where}" if host in names else where
+
+
+def describe(segment: Segment, base: dict[Endpoint, int | None]) -> str:
+    def relative(value: int, side: Endpoint) -> int:
+        first = base.get(side)
+        return (value - first) % (1 << 32) if first is not None else value
+
+    parts = [segment.flag_text, f"seq={relative(segment.seq, segment.source)}"]
+    if segment.flags & 0x10:
+        parts.append(f"ack={relative(segment.ack, segment.destination)}")
+    if segment.window == 0:
+        parts.append("win=0 (zero window)")
+    elif segment.flags & 0x02:
+        parts.append(f"win={segment.window}")
+    if segment.payload_length:
+        shown = escape_bytes(segment.payload[:SHOWN_PAYLOAD])
+        more = "…" if segment.payload_length > SHOWN_PAYLOAD else ""
+        parts.append(f'len={segment.payload_length} "{shown}{more}"')
+    return " ".join(parts)
+
+
+def draw(text: str, width: int, rightwards: bool) -> str:
+    """An arrow of `width` columns carrying text: ─── text ───▶ or ◀─── text ───."""
+    text = text if len(text) <= width - 8 else text[:width - 9] + "…"
+    if rightwards:
+        return f"─── {text} " + "─" * (width - len(text) - 6) + "▶"
+    return "◀" + "─" * (width - len(text) - 6) + f" {text} ───"
