@@ -9,7 +9,7 @@ of the check's own network namespace, bounded, kept as a .pcap file.
 
 On loopback every packet passes the capture twice (sent, then received):
 only the sent copy is kept. Packets beyond MAX_PACKETS, or beyond MAX_BYTES
-kept in all, are counted but not kept; each packet keeps its first SNAPLEN
+kept in all, end the recording (`capped`); each packet keeps its first SNAPLEN
 bytes (headers and the start of the payload), its real length recorded.
 """
 
@@ -48,7 +48,7 @@ class Capture:
         self.max_bytes = max_bytes
         self.snaplen = snaplen
         self.packets: list[Packet] = []
-        self.dropped = 0          # packets seen beyond the bounds
+        self.dropped = 0          # 1 once a packet came beyond the bounds (the recording then ends)
         self._kept_bytes = 0
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -95,8 +95,9 @@ class Capture:
             if address[2] != PACKET_OUTGOING:
                 continue
             if len(self.packets) >= self.max_packets or self._kept_bytes + self.snaplen > self.max_bytes:
+                # Full: stop reading (a flood would keep this thread busy for nothing).
                 self.dropped += 1
-                continue
+                return
             kept = data[:self.snaplen]
             self.packets.append(Packet(time.time(), kept, len(data)))
             self._kept_bytes += len(kept)

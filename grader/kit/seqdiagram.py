@@ -77,9 +77,11 @@ def segments(packets: list[Packet]) -> list[Segment]:
     return found
 
 
-def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH) -> str:
+def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH,
+           max_segments: int = 0) -> str:
     """The diagram of the first connection among the segments (the side that
-    sent the first SYN on the left), then one line per other connection."""
+    sent the first SYN on the left), then one line per other connection. With
+    max_segments, only the first and last halves of that many are drawn."""
     if not found:
         return "(no TCP segment was captured)"
     names = names or {}
@@ -95,6 +97,10 @@ def render(found: list[Segment], names: dict[str, str] | None = None, width: int
     lines = [f"{'#':>3} {'time ms':>9}   {label(left, names).ljust(arrow_width // 2)}"
              f"{label(right, names).rjust(arrow_width - arrow_width // 2)}"]
     for number, segment in enumerate(ours, start=1):
+        if max_segments and max_segments // 2 < number <= len(ours) - max_segments // 2:
+            if number == max_segments // 2 + 1:
+                lines.append(f"{'':>3} {'':>9}   (… {len(ours) - max_segments // 2 * 2} more segments …)")
+            continue
         text = describe(segment, base)
         arrow = draw(text, arrow_width, segment.source == left)
         lines.append(f"{number:>3} {(segment.time - start) * 1000:>9.3f}   {arrow}")
@@ -119,7 +125,7 @@ def describe(segment: Segment, base: dict[Endpoint, int | None]) -> str:
     parts = [segment.flag_text, f"seq={relative(segment.seq, segment.source)}"]
     if segment.flags & 0x10:
         parts.append(f"ack={relative(segment.ack, segment.destination)}")
-    if segment.window == 0:
+    if segment.window == 0 and not segment.flags & 0x04:  # a reset's window means nothing
         parts.append("win=0 (zero window)")
     elif segment.flags & 0x02:
         parts.append(f"win={segment.window}")

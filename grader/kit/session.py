@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
-from . import procfs, sandbox, snapshot
+from . import procfs, sandbox, seqdiagram, snapshot
+from .capture import Capture
 from .check import CheckSpec
 from .context import RunContext
 from .lines import Line
@@ -35,6 +36,7 @@ from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
 T = TypeVar("T")
 LEFTOVERS_SHOWN = 5   # processes named in the note about what a check left running
 POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
+DIAGRAM_SEGMENTS = 20  # segments of a connection drawn in a failure's feedback (its first and last ten)
 
 
 class Session:
@@ -49,9 +51,22 @@ class Session:
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
         self.measured = ""  # a measurement to report with the check (run.report_measurement)
+        self.capture = self._start_capture()
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
+
+    def _start_capture(self) -> Capture | None:
+        """Record the check's packets: only where the check has a network of
+        its own (elsewhere, loopback carries the machine's other traffic)."""
+        if not self.isolation.isolated:
+            return None
+        capture = Capture()
+        try:
+            capture.start()
+        except OSError:  # no CAP_NET_RAW here: the feedback goes without packets
+            return None
+        return capture
 
     # --- programs ------------------------------------------------------------
 
@@ -479,6 +494,7 @@ class Session:
                 parts.append("What the grader did (✗ marks the step that failed):\n" + self.transcript.render())
             parts.extend(self._program_sections())
             parts.append(self._network_section())
+            parts.append(self._packets_section())
             if replay:
                 parts.append(f"To run this check again: {replay}")
         else:
@@ -514,6 +530,22 @@ class Session:
         return (f"TCP sockets in the check's network, as `ss -tan` shows them ({self.net.legend()}):\n"
                 + indent_block(snapshot.ss_view(sockets, self.net.names()), "  "))
 
+    def _packets_section(self) -> str:
+        """The TCP segments the check's network carried, as a sequence diagram;
+        the capture is kept as a .pcap with the run's files."""
+        if self.capture is None:
+            return ""
+        self.capture.stop()
+        found = seqdiagram.segments(self.capture.packets)
+        if not found:
+            return ""
+        folder = Path(self.ctx.work_dir) / "captures"
+        folder.mkdir(exist_ok=True)
+        self.capture.write_pcap(folder / f"{self.spec.key}.pcap")
+        capped = f" (the capture stopped after {len(self.capture.packets)} packets)" if self.capture.capped else ""
+        return (f"The TCP segments of the check, as captured on its loopback{capped} (seq/ack relative):\n"
+                + indent_block(seqdiagram.render(found, self.net.names(), max_segments=DIAGRAM_SEGMENTS), "  "))
+
     def close(self) -> list[str]:
         """End the check and kill every process of the run. Whoever closes a
         TCP connection first keeps its TIME_WAIT: the grader closes first where
@@ -537,6 +569,8 @@ class Session:
                 peer.close()
         for listener in self.listeners:
             listener.close()
+        if self.capture is not None:
+            self.capture.stop()
         notes = []
         if leftovers:
             shown = ", ".join(leftovers[:LEFTOVERS_SHOWN])
