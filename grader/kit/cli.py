@@ -56,6 +56,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")
     parser.add_argument("--keep", action="store_true", help="keep the build and run folder, and print where it is")
     parser.add_argument("--verbose", action="store_true", help="show the transcript of passing checks too")
+    parser.add_argument("--trace", action="store_true",
+                        help="show the TCP segments of passing checks too (implies --verbose)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -174,7 +176,7 @@ class Grader:
         ctx = RunContext(lab=lab.name, check_module=lab.check_module, build_dir=str(build.dir),
                          programs=build.programs, isolation=self.isolation.value, slot=slot,
                          results_path=str(results_path), work_dir=str(run_dir),
-                         submission=self.display_submission(), sanitize=self.args.sanitize,
+                         submission=self.display_submission(), sanitize=self.args.sanitize, trace=self.args.trace,
                          fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
                          build_note=build.note(), timeout_scale=self.timeout_scale,
                          reference_programs=reference, variant=variant,
@@ -322,10 +324,10 @@ def main(argv: list[str]) -> int:
         traceback.print_exc(file=sys.stderr)
         report = failed_report(submission, labs, f"{type(error).__name__}: {error}")
     report.duration = time.monotonic() - started
-    write(render(report, args.format, args.verbose), args.output)
+    write(render(report, args.format, args.verbose or args.trace), args.output)
     if args.save is not None:
         for form, name in SAVED.items():
-            write(render(report, form, args.verbose), args.save / name)
+            write(render(report, form, args.verbose or args.trace), args.save / name)
     if args.keep:
         print(f"grader/grade: kept the build and run folder: {work}", file=sys.stderr)
     else:

@@ -19,6 +19,7 @@ class RunContext:
     work_dir: str                             # scratch space of this run
     submission: str = ""                      # shown in the replay command
     sanitize: bool = False                    # programs built with ASan + UBSan
+    trace: bool = False                       # the TCP segments of passing checks too
     fill_fds_lib: str | None = None           # preload library that uses up descriptors
     check_ids: list[str] = field(default_factory=list)  # only these (all when empty)
     build_note: str = ""                      # why a program is missing, for feedback

@@ -499,6 +499,8 @@ class Session:
                 parts.append(f"To run this check again: {replay}")
         else:
             parts.append("What the grader did:\n" + self.transcript.render())
+            if self.ctx.trace:
+                parts.append(self._packets_section())
         if self.measured:
             parts.insert(0, self.measured)
         return "\n\n".join(part for part in parts if part)

@@ -114,3 +114,15 @@ def test_a_failing_socket_check_shows_its_segments(tmp_path):
     diagram = output[output.index("The TCP segments of the check"):]
     assert "─── SYN seq=0 win=" in diagram and "◀──" in diagram and " RST-ACK seq=0 ack=1 ───" in diagram
     assert "zeus 127.1." in diagram.splitlines()[1]
+
+
+@needs_namespaces
+def test_trace_shows_the_segments_of_a_passing_check():
+    """--trace: the reference's refused connect (lab 05) passes, and shows the SYN answered by a reset."""
+    results = grade("--lab", "05", "--check", "05-connect/refused", "--trace")
+    test = next(t for t in results["tests"] if t["extra_data"]["id"] == "05-connect/refused")
+    assert test["status"] == "passed"
+    assert "─── SYN seq=0 win=" in test["output"] and " RST-ACK seq=0 ack=1 ───" in test["output"]
+    untraced = grade("--lab", "05", "--check", "05-connect/refused")
+    assert "TCP segments" not in next(t["output"] for t in untraced["tests"]
+                                      if t["extra_data"]["id"] == "05-connect/refused")
