@@ -56,8 +56,8 @@ class Isolation(str, enum.Enum):
             Isolation.USER: "network, PID and mount namespaces inside a user namespace (not root); "
                             "a fresh network per check",
             Isolation.NONE: "NONE: namespaces cannot be made here, so programs share this machine's "
-                            "network and hosts file, labs are graded one at a time, and checks that "
-                            "need the grader's hosts names are skipped",
+                            "network and hosts file, labs are graded one at a time, checks that "
+                            "need the grader's hosts names are skipped, and no packets are recorded",
         }[self]
 
     @property
