@@ -12,7 +12,7 @@ from kit.labs import all_labs
 
 @pytest.mark.parametrize("lab", [lab.name for lab in all_labs()])
 def test_reference_compiles_without_warnings(lab, tmp_path):
-    made = subprocess.run(["make", "-s", "-C", str(KIT / "solutions" / lab), f"OUT={tmp_path}",
+    made = subprocess.run(["make", "-s", "-j2", "-C", str(KIT / "solutions" / lab), f"OUT={tmp_path}",
                            "EXTRA_CXXFLAGS=-Werror"], capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stdout + made.stderr
 
@@ -30,7 +30,7 @@ def test_without_namespaces_checks_pass_or_are_skipped():
 def test_the_library_suite_passes_on_both_framings(variant, tmp_path):
     """Lab 08's whole GoogleTest suite (visible and hidden), built without
     warnings, passes on the reference library and on its length-header variant."""
-    build = ["make", "-s", "-f", str(KIT / "grader" / "gtest" / "tcp.mk"), f"LIB_DIR={KIT / 'solutions' / '08-tcp-lib'}",
+    build = ["make", "-s", "-j2", "-f", str(KIT / "grader" / "gtest" / "tcp.mk"), f"LIB_DIR={KIT / 'solutions' / '08-tcp-lib'}",
              f"OUT={tmp_path}", "EXTRA_CXXFLAGS=-Werror"] + (["VARIANT=length-header"] if variant == "length-header" else [])
     made = subprocess.run(build, capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stdout + made.stderr
