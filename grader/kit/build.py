@@ -8,13 +8,16 @@ program it can: a lab with one broken program still gets the others checked.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from .labs import KIT, Lab, submitted_folder
 from .text import cut
@@ -134,42 +137,20 @@ def _build_programs(build: LabBuild, variables: list[str], thread_sanitized: tup
     same program graded again) reuse the binaries and messages of the first
     build, kept in the grader's cache."""
     build_dir = build.dir
-    key = hashlib.sha256(_compiler_version() + " ".join(thread_sanitized).encode())
-    key.update(" ".join(v.replace(str(build_dir), ".") for v in variables).encode())
-    for folder in (build_dir, KIT / "mk"):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                key.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
-    root = _cache_root("builds")
-    cached = root / key.hexdigest()[:32] if root is not None else None
     names = [*build.programs, *(f"tsan/{program}" for program in thread_sanitized)]
-    lock = cached.with_suffix(".lock").open("w") if cached is not None else None
-    try:
-        if lock is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
-        if cached is not None and (cached / "log").is_file():
-            build.log = (cached / "log").read_text().replace("<BUILD_DIR>", str(build_dir))
-            for name in names:
-                if (cached / name).is_file():
-                    (build_dir / name).parent.mkdir(exist_ok=True)
-                    shutil.copy2(cached / name, build_dir / name)
-        else:
-            _make_programs(build, variables, thread_sanitized)
-            if cached is not None:
-                partial = cached.with_name(cached.name + f".{os.getpid()}")
-                shutil.rmtree(partial, ignore_errors=True)
-                for name in names:
-                    if (build_dir / name).is_file():
-                        (partial / name).parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(build_dir / name, partial / name)
-                partial.mkdir(exist_ok=True)
-                (partial / "log").write_text(build.log.replace(str(build_dir), "<BUILD_DIR>"))
-                shutil.rmtree(cached, ignore_errors=True)
-                partial.rename(cached)
-                _prune(cached.parent, BUILDS_KEPT)
-    finally:
-        if lock is not None:
-            lock.close()
+    key = _digest([" ".join(thread_sanitized).encode(), " ".join(v.replace(str(build_dir), ".") for v in variables).encode()],
+                  [(str(path.relative_to(folder)), path) for folder in (build_dir, KIT / "mk")
+                   for path in sorted(folder.rglob("*")) if path.is_file()])
+
+    def produce(folder: Path) -> None:
+        _make_programs(build, variables, thread_sanitized)
+        _copy_present(build_dir, folder, names)
+        (folder / "log").write_text(build.log.replace(str(build_dir), "<BUILD_DIR>"))
+
+    with _cached("lab-builds", key, build.dir.parent, produce) as folder:
+        build.log = (folder / "log").read_text().replace("<BUILD_DIR>", str(build_dir))
+        _copy_present(folder, build_dir, names)
+    _prune(_cache_root("lab-builds"), BUILDS_KEPT)
     for program in build.programs:
         binary = build_dir / program
         if binary.is_file() and os.access(binary, os.X_OK):
@@ -179,8 +160,18 @@ def _build_programs(build: LabBuild, variables: list[str], thread_sanitized: tup
         build.programs[f"{program}-tsan"] = str(binary) if binary.is_file() and os.access(binary, os.X_OK) else None
 
 
-def _prune(root: Path, keep: int) -> None:
+def _copy_present(source: Path, target: Path, names: list[str]) -> None:
+    """Copy those of the files `names` (relative paths) that exist under source."""
+    for name in names:
+        if (source / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
+
+
+def _prune(root: Path | None, keep: int) -> None:
     """Delete the oldest cached builds beyond `keep` (skipping any in use)."""
+    if root is None:
+        return
     entries = sorted((path for path in root.iterdir() if path.is_dir()), key=lambda path: path.stat().st_mtime)
     for entry in entries[:max(0, len(entries) - keep)]:
         with entry.with_suffix(".lock").open("w") as lock:
@@ -246,8 +237,44 @@ def _cache_root(kind: str) -> Path | None:
     return root if os.access(root, os.W_OK) else None
 
 
+@functools.cache
 def _compiler_version() -> bytes:
     return subprocess.run(["g++", "--version"], capture_output=True, timeout=30).stdout
+
+
+def _digest(parts: Iterable[bytes], files: Iterable[tuple[str, Path]]) -> str:
+    """A cache key: the compiler, some parts, and files (each under its name)."""
+    key = hashlib.sha256(_compiler_version())
+    for part in parts:
+        key.update(part + b"\0")
+    for name, path in files:
+        key.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return key.hexdigest()[:32]
+
+
+class BuildFailed(Exception):
+    """Raised by a cache's produce(): nothing is kept, the next grading tries again."""
+
+
+@contextmanager
+def _cached(kind: str, key: str, work: Path, produce: Callable[[Path], None]) -> Iterator[Path]:
+    """The folder of one cached build output, produced once per key by
+    produce(folder) into a fresh folder that is renamed into place only when
+    complete. It is held under the key's lock (one build per key at a time,
+    across parallel gradings; _prune skips it) while the caller copies from
+    it. Where no cache folder can be written, the folder is made under work."""
+    root = _cache_root(kind) or work / "uncached" / kind
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / key
+    with folder.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            partial = folder.with_name(f"{folder.name}.{os.getpid()}")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir()
+            produce(partial)
+            partial.rename(folder)
+        yield folder
 
 
 def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | None:
@@ -257,14 +284,9 @@ def _object_cache(makefile: Path, build: LabBuild, extra: list[str]) -> Path | N
     root = _cache_root("test-objects")
     if root is None:
         return None
-    key = hashlib.sha256()
     inputs = [*sorted(makefile.parent.iterdir()), *sorted((build.lab.kit_dir / "tests").glob("*")),
               *sorted(build.dir.glob("*.h"))]
-    for path in inputs:
-        if path.is_file():
-            key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    key.update(" ".join(extra).encode() + _compiler_version())
-    return root / key.hexdigest()[:24]
+    return root / _digest([" ".join(extra).encode()], [(path.name, path) for path in inputs if path.is_file()])
 
 
 def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
@@ -278,34 +300,21 @@ def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
     if not programs or not source.is_dir():
         return {}
     folders = [source, KIT / "mk", *(KIT / "solutions" / name for name in libraries.values())]
-    key = hashlib.sha256(_compiler_version() + " ".join(programs).encode())
-    for folder in folders:
-        for path in _kit_sources(folder):
-            key.update(f"{folder.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
-    root = _cache_root("reference")
-    cached = (root / f"{lab.name}-{key.hexdigest()[:24]}") if root is not None else work / "reference-build" / lab.name
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with cached.with_suffix(".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
-        if not (cached / "built").is_file():
-            shutil.rmtree(cached, ignore_errors=True)
-            cached.mkdir()
-            for path in _kit_sources(source):  # not what someone built in solutions/
-                shutil.copyfile(path, cached / path.name)
-            variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
-            variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
-            _make(["-C", str(cached), *variables, *programs])
-            (cached / "built").write_text("")
+    key = _digest([lab.name.encode(), " ".join(programs).encode()],
+                  [(f"{folder.name}/{path.name}", path) for folder in folders for path in _kit_sources(folder)])
+
+    def produce(folder: Path) -> None:
+        for path in _kit_sources(source):  # not what someone built in solutions/
+            shutil.copyfile(path, folder / path.name)
+        variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
+        variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
+        _make(["-C", str(folder), *variables, *programs])
+
     target = work / "reference" / lab.name
     target.mkdir(parents=True, exist_ok=True)
-    built: dict[str, str | None] = {}
-    for program in programs:
-        binary = cached / program
-        built[program] = None
-        if binary.is_file():
-            shutil.copy2(binary, target / program)
-            built[program] = str(target / program)
-    return built
+    with _cached("reference-programs", key, work, produce) as folder:
+        _copy_present(folder, target, list(programs))
+    return {program: str(target / program) if (target / program).is_file() else None for program in programs}
 
 
 def _kit_sources(folder: Path) -> list[Path]:
@@ -356,24 +365,19 @@ def build_tool(name: str, work: Path) -> tuple[str | None, str]:
     folder = TOOLS[name]
     if not (folder / f"{name}.cpp").is_file():
         return None, f"its source ({folder.relative_to(KIT)}/{name}.cpp) is not part of this copy of the kit"
-    target = work / "tools" / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(_compiler_version())
-    for path in sorted([*folder.glob("*.cpp"), *folder.glob("*.h")]):
-        key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    root = _cache_root("tools")
-    cached = root / f"{name}-{key.hexdigest()[:24]}" if root is not None else target
-    lock_path = cached.with_suffix(".lock") if root is not None else target.with_suffix(".lock")
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key at a time, across parallel gradings
-        if not cached.is_file():
-            partial = cached.with_name(cached.name + f".{os.getpid()}")
-            made = subprocess.run(["g++", "-std=c++17", "-O2", "-o", str(partial), str(folder / f"{name}.cpp")],
-                                  capture_output=True, text=True, timeout=BUILD_TIMEOUT)
-            if made.returncode != 0:
-                partial.unlink(missing_ok=True)
-                return None, cut(made.stderr, LOG_LIMIT)
-            partial.rename(cached)
-    if cached != target:
-        shutil.copy2(cached, target)
-    return str(target), ""
+    key = _digest([name.encode()], [(path.name, path) for path in sorted([*folder.glob("*.cpp"), *folder.glob("*.h")])])
+
+    def produce(built: Path) -> None:
+        made = subprocess.run(["g++", "-std=c++17", "-O2", "-o", str(built / name), str(folder / f"{name}.cpp")],
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        if made.returncode != 0:
+            raise BuildFailed(cut(made.stderr, LOG_LIMIT))
+
+    target = work / "tools"
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        with _cached("tool-builds", key, work, produce) as built:
+            _copy_present(built, target, [name])
+    except BuildFailed as failure:
+        return None, str(failure)
+    return str(target / name), ""
