@@ -146,11 +146,11 @@ def _build_programs(build: LabBuild, variables: list[str], thread_sanitized: tup
         _make_programs(build, variables, thread_sanitized)
         _copy_present(build_dir, folder, names)
         (folder / "log").write_text(build.log.replace(str(build_dir), "<BUILD_DIR>"))
+        _prune(folder.parent, BUILDS_KEPT)
 
     with _cached("lab-builds", key, build.dir.parent, produce) as folder:
         build.log = (folder / "log").read_text().replace("<BUILD_DIR>", str(build_dir))
         _copy_present(folder, build_dir, names)
-    _prune(_cache_root("lab-builds"), BUILDS_KEPT)
     for program in build.programs:
         binary = build_dir / program
         if binary.is_file() and os.access(binary, os.X_OK):
@@ -168,12 +168,18 @@ def _copy_present(source: Path, target: Path, names: list[str]) -> None:
             shutil.copy2(source / name, target / name)
 
 
-def _prune(root: Path | None, keep: int) -> None:
+def _prune(root: Path, keep: int) -> None:
     """Delete the oldest cached builds beyond `keep` (skipping any in use)."""
-    if root is None:
-        return
-    entries = sorted((path for path in root.iterdir() if path.is_dir()), key=lambda path: path.stat().st_mtime)
-    for entry in entries[:max(0, len(entries) - keep)]:
+    entries = []
+    for path in root.iterdir():
+        if "." in path.name:
+            continue  # a lock, or a folder another grading is producing (key.pid)
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue  # pruned by another grading meanwhile
+    entries.sort()
+    for _, entry in entries[:max(0, len(entries) - keep)]:
         with entry.with_suffix(".lock").open("w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

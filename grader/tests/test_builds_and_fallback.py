@@ -63,3 +63,16 @@ def test_a_build_is_reused_only_for_the_same_files(tmp_path, monkeypatch):
     third = building.build_lab(lab, submission, tmp_path / "three")
     assert len(makes) == 2 and third.built_all
     assert "changed" in (third.dir / "BindSocket.cpp").read_text()
+
+
+def test_pruning_keeps_the_newest_builds_and_leaves_others_work_alone(tmp_path):
+    import os
+
+    from kit.build import _prune
+    for age, name in enumerate(["old", "older", "new"][::-1]):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1000 - age, 1000 - age))
+    (tmp_path / "abc.4242").mkdir()  # a folder another grading is producing
+    (tmp_path / "new.lock").touch()
+    _prune(tmp_path, keep=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["abc.4242", "new", "new.lock"]
