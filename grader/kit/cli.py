@@ -223,7 +223,7 @@ class Grader:
             results.append(CheckResult(record["id"], record["lab"], record["name"], record["points"], record["score"],
                                       record["status"], record["output"], record["visibility"],
                                       record.get("internal", ""), record.get("duration", 0.0),
-                                      record.get("measured", "")))
+                                      record.get("measured", ""), record.get("trace", {})))
         return results
 
     def control_group(self, name: str) -> cgroups.Group | None:
@@ -263,7 +263,8 @@ def merge_variants(variants: list[Library], outcomes: tuple[CheckResult, ...]) -
     summary = merge_measurements([(variant.label, result.measured) for variant, result in zip(variants, outcomes)])
     return CheckResult(best.id, best.lab, best.name, best.points, best.score, best.status, story, best.visibility,
                        "\n".join(result.internal for result in outcomes if result.internal),
-                       sum(result.duration for result in outcomes), summary)
+                       sum(result.duration for result in outcomes), summary,
+                       next((result.trace for result in outcomes if result.trace), {}))
 
 
 def merge_measurements(measured: list[tuple[str, str]]) -> str:

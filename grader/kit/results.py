@@ -24,6 +24,10 @@ class CheckResult:
     internal: str = ""      # for teachers only (e.g. a grader traceback)
     duration: float = 0.0
     measured: str = ""      # a measurement the check reports (e.g. throughput), shown in every report
+    # What the check's network showed, for the HTML report (empty when nothing
+    # was captured): {"diagram": seqdiagram.Diagram as a dict, "capped": bool,
+    # "states": {"source": ..., "note": ..., "changes": [...]}} (see Session.trace_data).
+    trace: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

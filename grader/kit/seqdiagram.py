@@ -77,38 +77,73 @@ def segments(packets: list[Packet]) -> list[Segment]:
     return found
 
 
-def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH,
-           max_segments: int = 0) -> str:
+@dataclass
+class Row:
+    """One line of the diagram: a segment (number >= 1), or a gap (number 0)
+    standing for segments left out."""
+    number: int
+    ms: float            # since the connection's first segment
+    rightwards: bool     # from the left endpoint to the right one
+    text: str            # the arrow's label, or the gap's words
+
+
+@dataclass
+class Diagram:
+    """What the text diagram and the HTML report's SVG both draw."""
+    left: str            # "localhost 127.0.0.1:58924": the side that sent the first SYN
+    right: str           # "zeus 127.1.0.1:50000"
+    rows: list[Row]
+    others: list[str]    # one line per other connection
+    endpoints: tuple[Endpoint, Endpoint]
+
+    def to_text(self, width: int = WIDTH) -> str:
+        arrow_width = width - 18
+        lines = [f"{'#':>3} {'time ms':>9}   {self.left.ljust(arrow_width // 2)}"
+                 f"{self.right.rjust(arrow_width - arrow_width // 2)}"]
+        for row in self.rows:
+            if row.number == 0:
+                lines.append(f"{'':>3} {'':>9}   {row.text}")
+            else:
+                lines.append(f"{row.number:>3} {row.ms:>9.3f}   {draw(row.text, arrow_width, row.rightwards)}")
+        return "\n".join(lines + self.others)
+
+
+def layout(found: list[Segment], names: dict[str, str] | None = None, max_segments: int = 0) -> Diagram | None:
     """The diagram of the first connection among the segments (the side that
     sent the first SYN on the left), then one line per other connection. With
     max_segments, only the first and last halves of that many are drawn."""
     if not found:
-        return "(no TCP segment was captured)"
+        return None
     names = names or {}
     first = next((s for s in found if s.flags & 0x02 and not s.flags & 0x10), found[0])
     left, right = first.source, first.destination
     ours = [s for s in found if {s.source, s.destination} == {left, right}]
-    base = {left: None, right: None}
+    base: dict[Endpoint, int | None] = {left: None, right: None}
     for segment in ours:  # each side's first sequence number
         if base[segment.source] is None:
             base[segment.source] = segment.seq
     start = ours[0].time
-    arrow_width = width - 18
-    lines = [f"{'#':>3} {'time ms':>9}   {label(left, names).ljust(arrow_width // 2)}"
-             f"{label(right, names).rjust(arrow_width - arrow_width // 2)}"]
+    rows = []
     for number, segment in enumerate(ours, start=1):
         if max_segments and max_segments // 2 < number <= len(ours) - max_segments // 2:
             if number == max_segments // 2 + 1:
-                lines.append(f"{'':>3} {'':>9}   (… {len(ours) - max_segments // 2 * 2} more segments …)")
+                left_out = len(ours) - max_segments // 2 * 2
+                rows.append(Row(0, 0.0, True, f"(… {left_out} more segments …)"))
             continue
-        text = describe(segment, base)
-        arrow = draw(text, arrow_width, segment.source == left)
-        lines.append(f"{number:>3} {(segment.time - start) * 1000:>9.3f}   {arrow}")
+        rows.append(Row(number, (segment.time - start) * 1000, segment.source == left, describe(segment, base)))
     others = sorted({tuple(sorted((s.source, s.destination))) for s in found} - {tuple(sorted((left, right)))})
+    lines = []
     for a, b in others:
         count = sum(1 for s in found if {s.source, s.destination} == {a, b})
         lines.append(f"(and {count} segment(s) between {label(a, names)} and {label(b, names)})")
-    return "\n".join(lines)
+    return Diagram(label(left, names), label(right, names), rows, lines, (left, right))
+
+
+def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH,
+           max_segments: int = 0) -> str:
+    """The text diagram (see layout())."""
+    diagram = layout(found, names, max_segments)
+    return diagram.to_text(width) if diagram else "(no TCP segment was captured)"
 
 
 def label(endpoint: Endpoint, names: dict[str, str]) -> str:
