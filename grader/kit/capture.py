@@ -26,6 +26,7 @@ from pathlib import Path
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4          # sll_pkttype of a packet this host sent
+SO_TIMESTAMPNS = 35          # <asm-generic/socket.h>: a struct timespec per packet
 LINKTYPE_ETHERNET = 1        # loopback frames carry an Ethernet header (zero addresses)
 SNAPLEN = 256
 MAX_PACKETS = 5000
@@ -58,6 +59,8 @@ class Capture:
         """Open the capture socket (in the calling thread's network namespace) and record."""
         self._socket = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         self._socket.bind((self.interface, 0))
+        # The kernel's time of each packet, not the moment this thread got to it.
+        self._socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self._stop_read, self._stop_write = os.pipe()
         self._thread = threading.Thread(target=self._record, name="capture", daemon=True)
         self._thread.start()
@@ -91,7 +94,7 @@ class Capture:
                 if stopping:
                     return
                 continue
-            data, address = self._socket.recvfrom(1 << 18)
+            data, ancillary, _, address = self._socket.recvmsg(1 << 18, socket.CMSG_SPACE(16))
             if address[2] != PACKET_OUTGOING:
                 continue
             if len(self.packets) >= self.max_packets or self._kept_bytes + self.snaplen > self.max_bytes:
@@ -99,11 +102,20 @@ class Capture:
                 self.dropped += 1
                 return
             kept = data[:self.snaplen]
-            self.packets.append(Packet(time.time(), kept, len(data)))
+            self.packets.append(Packet(_kernel_time(ancillary), kept, len(data)))
             self._kept_bytes += len(kept)
 
     def write_pcap(self, path: Path) -> None:
         write_pcap(path, self.packets, self.snaplen)
+
+
+def _kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """The packet's SO_TIMESTAMPNS (seconds since the epoch); now, if absent."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanoseconds = struct.unpack_from("qq", data)
+            return seconds + nanoseconds / 1e9
+    return time.time()
 
 
 def write_pcap(path: Path, packets: list[Packet], snaplen: int = SNAPLEN) -> None:

@@ -22,7 +22,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import cgroups, sandbox
+from . import cgroups, kerneltrace, sandbox
 from .build import LabBuild, Library, build_lab, build_native, build_reference, build_tool
 from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
@@ -93,6 +93,8 @@ class Grader:
         self.notes_said: set[str] = set()
         self.tools: dict[str, tuple[str | None, str]] = {}  # built on first use: (binary, error)
         self.tools_lock = threading.Lock()
+        if isolation.isolated and os.geteuid() == 0:
+            kerneltrace.remove_stale()
 
     def tool(self, name: str) -> tuple[str | None, str]:
         """A kit tool the checks run (e.g. smop-bench), built once per grading."""
@@ -183,6 +185,7 @@ class Grader:
                          tools={name: path for name, (path, _) in tools.items() if path},
                          tools_missing={name: error for name, (path, error) in tools.items() if not path},
                          visible_folders=[str(self.work)], grader_folders=[str(GRADER_DIR)])
+        instance = self.state_trace(build.dir.name, ctx)
         context_path = run_dir / "context.json"
         ctx.save(context_path)
         command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)
@@ -204,6 +207,8 @@ class Grader:
             finally:
                 if group is not None:
                     group.remove()
+                if instance is not None:
+                    kerneltrace.remove_instance(instance)
         recorded = {}
         if results_path.exists():
             for line in results_path.read_text().splitlines():
@@ -225,6 +230,21 @@ class Grader:
                                       record.get("internal", ""), record.get("duration", 0.0),
                                       record.get("measured", ""), record.get("trace", {})))
         return results
+
+    def state_trace(self, name: str, ctx: RunContext) -> Path | None:
+        """A tracefs instance for one runner's TCP states (see kerneltrace.py),
+        set in ctx; or why there is none, in ctx and once in the report."""
+        if not self.isolation.isolated:
+            return None
+        if self.isolation == sandbox.Isolation.ROOT:
+            instance, why = kerneltrace.create_instance(name)
+        else:
+            instance, why = None, "the kernel's trace needs a grader run as root"
+        ctx.state_trace, ctx.state_trace_missing = (str(instance) if instance else ""), why
+        if instance is None and why not in self.notes_said:
+            self.notes_said.add(why)
+            self.notes.append(f"(TCP states are inferred from the captured segments, not read from the kernel: {why})")
+        return instance
 
     def control_group(self, name: str) -> cgroups.Group | None:
         """A control group for one runner (fair CPU share, process and memory caps), if one can be made."""

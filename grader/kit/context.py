@@ -20,6 +20,10 @@ class RunContext:
     submission: str = ""                      # shown in the replay command
     sanitize: bool = False                    # programs built with ASan + UBSan
     trace: bool = False                       # the TCP segments of passing checks too
+    seed: int = 0                             # the adversarial peer's choices (see Session.rng)
+    keep: bool = False                        # leave each check's files (outputs, feedback) in work_dir
+    state_trace: str = ""                     # a tracefs instance recording TCP states (kerneltrace.py)
+    state_trace_missing: str = ""             # or why there is none
     fill_fds_lib: str | None = None           # preload library that uses up descriptors
     check_ids: list[str] = field(default_factory=list)  # only these (all when empty)
     build_note: str = ""                      # why a program is missing, for feedback

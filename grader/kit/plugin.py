@@ -114,6 +114,8 @@ class GradingPlugin:
                 record.update(status="skipped", output=f"Not run: {error}")
             else:
                 self._internal(record, call)
+            if session is not None and session.trace_data:
+                record["trace"] = session.trace_data
         elif call.when == "teardown":
             notes = getattr(item, "teardown_notes", None) or []
             if error is not None and record["status"] != "error":

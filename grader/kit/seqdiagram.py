@@ -95,6 +95,7 @@ class Diagram:
     rows: list[Row]
     others: list[str]    # one line per other connection
     endpoints: tuple[Endpoint, Endpoint]
+    start: float         # the time of the connection's first segment (seconds since the epoch)
 
     def to_text(self, width: int = WIDTH) -> str:
         arrow_width = width - 18
@@ -108,15 +109,18 @@ class Diagram:
         return "\n".join(lines + self.others)
 
 
-def layout(found: list[Segment], names: dict[str, str] | None = None, max_segments: int = 0) -> Diagram | None:
+def layout(found: list[Segment], names: dict[str, str] | None = None, max_segments: int = 0,
+           roles: dict[Endpoint, str] | None = None) -> Diagram | None:
     """The diagram of the first connection among the segments (the side that
-    sent the first SYN on the left), then one line per other connection. With
-    max_segments, only the first and last halves of that many are drawn."""
+    sent the first SYN on the left, a "client" unless roles names it), then
+    one line per other connection. With max_segments, only the first and last
+    halves of that many are drawn."""
     if not found:
         return None
     names = names or {}
     first = next((s for s in found if s.flags & 0x02 and not s.flags & 0x10), found[0])
     left, right = first.source, first.destination
+    roles = {left: "client", **(roles or {})}
     ours = [s for s in found if {s.source, s.destination} == {left, right}]
     base: dict[Endpoint, int | None] = {left: None, right: None}
     for segment in ours:  # each side's first sequence number
@@ -135,8 +139,10 @@ def layout(found: list[Segment], names: dict[str, str] | None = None, max_segmen
     lines = []
     for a, b in others:
         count = sum(1 for s in found if {s.source, s.destination} == {a, b})
-        lines.append(f"(and {count} segment(s) between {label(a, names)} and {label(b, names)})")
-    return Diagram(label(left, names), label(right, names), rows, lines, (left, right))
+        lines.append(f"(and {count} segment(s) between {label(a, names, roles.get(a))} and "
+                     f"{label(b, names, roles.get(b))})")
+    return Diagram(label(left, names, roles.get(left)), label(right, names, roles.get(right)), rows, lines,
+                   (left, right), start)
 
 
 def render(found: list[Segment], names: dict[str, str] | None = None, width: int = WIDTH,
@@ -146,10 +152,14 @@ def render(found: list[Segment], names: dict[str, str] | None = None, width: int
     return diagram.to_text(width) if diagram else "(no TCP segment was captured)"
 
 
-def label(endpoint: Endpoint, names: dict[str, str]) -> str:
+def label(endpoint: Endpoint, names: dict[str, str], role: str | None = None) -> str:
+    """"zeus 127.1.0.1:50000", "client 127.0.0.1:58924", "grader zeus 127.1.0.1:50000"."""
     host, port = endpoint
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return f"{names[host]} {where}" if host in names else where
+    name = names.get(host)
+    if role and name == "localhost":
+        name = None
+    return " ".join(part for part in (role, name, where) if part)
 
 
 def describe(segment: Segment, base: dict[Endpoint, int | None]) -> str:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
-from . import procfs, sandbox, seqdiagram, snapshot
+from . import kerneltrace, procfs, sandbox, seqdiagram, snapshot, tcpstates
 from .capture import Capture
 from .check import CheckSpec
 from .context import RunContext
@@ -51,7 +51,10 @@ class Session:
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
         self.measured = ""  # a measurement to report with the check (run.report_measurement)
+        self.trace_data: dict = {}  # what the network showed, for the HTML report (see _traffic_sections)
         self.capture = self._start_capture()
+        self.state_reader, self.states_missing = self._start_state_trace()
+        self.kernel_changes: list[tcpstates.StateChange] = []
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
@@ -67,6 +70,19 @@ class Session:
         except OSError:  # no CAP_NET_RAW here: the feedback goes without packets
             return None
         return capture
+
+    def _start_state_trace(self) -> tuple[kerneltrace.StateReader | None, str]:
+        """The kernel's TCP state changes from now on (older ones are dropped)."""
+        if self.capture is None:
+            return None, "without a capture the states cannot be told apart from the machine's others"
+        if not self.ctx.state_trace:
+            return None, self.ctx.state_trace_missing or "the grader did not set up the kernel's trace"
+        try:
+            reader = kerneltrace.reader_for(self.ctx.state_trace)
+            reader.read()
+        except OSError as error:
+            return None, f"the kernel's trace could not be read ({error.strerror or error})"
+        return reader, ""
 
     # --- programs ------------------------------------------------------------
 
@@ -494,13 +510,13 @@ class Session:
                 parts.append("What the grader did (✗ marks the step that failed):\n" + self.transcript.render())
             parts.extend(self._program_sections())
             parts.append(self._network_section())
-            parts.append(self._packets_section())
+            parts.extend(self._traffic_sections())
             if replay:
                 parts.append(f"To run this check again: {replay}")
         else:
             parts.append("What the grader did:\n" + self.transcript.render())
             if self.ctx.trace:
-                parts.append(self._packets_section())
+                parts.extend(self._traffic_sections())
         if self.measured:
             parts.insert(0, self.measured)
         return "\n\n".join(part for part in parts if part)
@@ -532,21 +548,55 @@ class Session:
         return (f"TCP sockets in the check's network, as `ss -tan` shows them ({self.net.legend()}):\n"
                 + indent_block(snapshot.ss_view(sockets, self.net.names()), "  "))
 
-    def _packets_section(self) -> str:
-        """The TCP segments the check's network carried, as a sequence diagram;
-        the capture is kept as a .pcap with the run's files."""
+    def _traffic_sections(self) -> list[str]:
+        """The TCP segments the check's network carried, as a sequence diagram,
+        and the states the first connection's sockets went through; the
+        capture is kept as a .pcap with the run's files."""
         if self.capture is None:
-            return ""
+            return []
         self.capture.stop()
         found = seqdiagram.segments(self.capture.packets)
-        if not found:
-            return ""
+        diagram = seqdiagram.layout(found, self.net.names(), DIAGRAM_SEGMENTS, self._grader_endpoints())
+        if diagram is None:
+            return []
         folder = Path(self.ctx.work_dir) / "captures"
         folder.mkdir(exist_ok=True)
         self.capture.write_pcap(folder / f"{self.spec.key}.pcap")
         capped = f" (the capture stopped after {len(self.capture.packets)} packets)" if self.capture.capped else ""
-        return (f"The TCP segments of the check, as captured on its loopback{capped} (seq/ack relative):\n"
-                + indent_block(seqdiagram.render(found, self.net.names(), max_segments=DIAGRAM_SEGMENTS), "  "))
+        changes, source = self._state_changes(found, diagram)
+        self.trace_data = {"diagram": dataclasses.asdict(diagram), "capped": self.capture.capped,
+                           "states": {"source": "kernel" if source == tcpstates.KERNEL_SOURCE else "capture",
+                                      "note": source,
+                                      "changes": tcpstates.to_dicts(changes, diagram, diagram.start)}}
+        sections = [f"The TCP segments of the check, as captured on its loopback{capped} (seq/ack relative):\n"
+                    + indent_block(diagram.to_text(), "  ")]
+        if changes:
+            sections.append(f"The TCP states of the first connection's two sockets, {source}:\n"
+                            + indent_block(tcpstates.timeline(changes, diagram, diagram.start), "  "))
+        return sections
+
+    def _state_changes(self, found: list[seqdiagram.Segment],
+                       diagram: seqdiagram.Diagram) -> tuple[list[tcpstates.StateChange], str]:
+        """The kernel's record of the connection's states where there is one;
+        otherwise the states inferred from the segments, saying why."""
+        left, right = diagram.endpoints
+        why = self.states_missing
+        if self.state_reader is not None:
+            try:
+                self.kernel_changes.extend(self.state_reader.read())
+            except OSError as error:
+                why = f"the kernel's trace could not be read ({error.strerror or error})"
+            else:
+                traced = tcpstates.of_connection(self.kernel_changes, left, right, found)
+                if traced:
+                    return traced, tcpstates.KERNEL_SOURCE
+                why = "the kernel's trace has no record of this connection"
+        return tcpstates.infer(found, left, right), f"{tcpstates.CAPTURE_SOURCE} ({why})"
+
+    def _grader_endpoints(self) -> dict[seqdiagram.Endpoint, str]:
+        """The grader's own ends of connections, to label them "grader"."""
+        ends = [peer.local for peer in self.peers] + [listener.address for listener in self.listeners]
+        return {(host, port): "grader" for host, port in ends}
 
     def close(self) -> list[str]:
         """End the check and kill every process of the run. Whoever closes a

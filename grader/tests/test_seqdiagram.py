@@ -11,7 +11,7 @@ from kit.capture import Packet, read_pcap
 from kit.seqdiagram import Segment, describe, render, segments
 
 GOLDEN = GRADER / "tests" / "golden"
-NAMES = {"127.0.0.2": "client", "127.1.0.1": "zeus"}
+NAMES = {"127.0.0.2": "localhost", "127.1.0.1": "zeus"}  # the side that connects is labelled "client"
 
 # Run in a network namespace of its own: a capture on its loopback around a
 # connection from client 127.0.0.2:41234 to zeus 127.1.0.1:50000, 8 bytes each
