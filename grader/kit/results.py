@@ -211,7 +211,13 @@ def to_junit(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-WRITERS = {"text": to_text, "json": to_json, "junit": to_junit, "markdown": to_markdown}
+def to_html(report: Report) -> str:
+    """The HTML page (kit/htmlreport.py, imported here: it imports this module)."""
+    from . import htmlreport
+    return htmlreport.to_html(report)
+
+
+WRITERS = {"text": to_text, "json": to_json, "junit": to_junit, "markdown": to_markdown, "html": to_html}
 
 
 def render(report: Report, form: str, verbose: bool = False) -> str:
