@@ -25,19 +25,22 @@ def check_two_reads(run):
     expect_written(run, server, ANSWER)
 
 
-@check("segmented", "reports what each read returned when the request comes in pieces (3 bytes, then 2)", points=2)
+@check("segmented", "reports what each read returned when the request comes in two pieces of up to 5 bytes "
+                    "(sizes drawn from the seed)", points=2)
 def check_segmented(run):
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)
-    run.send(client, b"abc", "a first piece")
-    expect_read(run, server, b"abc", "With 3 bytes there, read(fd, buffer, 5) returns 3: print what it returned, "
-                                     "not what you hoped for.")
-    run.send(client, b"de", "a second piece, once the server has read the first")
-    expect_read(run, server, b"de")
-    run.receive(client, PREFIX + b"abcde", server.name,
-                "Answer with the bytes the reads returned (5 here, not 8): count them from read()'s return "
-                "values.")
-    expect_written(run, server, PREFIX + b"abcde")
+    first, second = run.rng.randint(1, 5), run.rng.randint(1, 3)  # the request: at most the 8 bytes of REQUEST
+    pieces = REQUEST[:first], REQUEST[first:first + second]
+    run.send(client, pieces[0], f"a first piece of {first} byte(s) (seed {run.ctx.seed})")
+    expect_read(run, server, pieces[0], f"With {first} byte(s) there, read(fd, buffer, 5) returns {first}: print "
+                                        "what it returned, not what you hoped for.")
+    run.send(client, pieces[1], "a second piece, once the server has read the first")
+    expect_read(run, server, pieces[1])
+    run.receive(client, PREFIX + pieces[0] + pieces[1], server.name,
+                f"Answer with the bytes the reads returned ({first + second} here, not 8): count them from read()'s "
+                "return values.")
+    expect_written(run, server, PREFIX + pieces[0] + pieces[1])
 
 
 @check("closes", "closes the connection after answering and exits with status 0", points=1)

@@ -104,13 +104,13 @@ def check_exchange(run):
     server_side(run, server)
 
 
-@check("server-wire", "ServeurTest reads frames sent in pieces and answers with exact frames on the wire", points=2)
+@check("server-wire", "ServeurTest reads frames sent in pieces (cut where the seed says) and answers with exact "
+                      "frames on the wire", points=2)
 def check_server_wire(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
     question = frame(QUESTION.encode())
-    run.send(peer, question[:-1], "the question, all but the last byte of its end marker")
-    run.send(peer, question[-1:], "the last byte")
+    run.send_pieces(peer, question, server, "the question")
     expect_received(run, server, len(QUESTION), QUESTION)
     run.receive(peer, frame(REPLY.encode()), server.name,
                 "Send() puts the payload then \"#)\" on the wire: nothing else (no '\\0', no length).")
@@ -122,16 +122,14 @@ def check_server_wire(run):
     expect_success(run, server)
 
 
-@check("client-wire", "ClientTest sends exact frames and reads answers that come a byte at a time", points=1)
+@check("client-wire", "ClientTest sends exact frames and reads answers that come in pieces (cut where the seed "
+                      "says, sometimes a byte at a time)", points=1)
 def check_client_wire(run):
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
     client = run.start("ClientTest", run.net.zeus, PORT)
     peer = run.accept(listener, client)
     run.receive(peer, frame(QUESTION.encode()), client.name, "Send(s, text, strlen(text)): no '\\0' on the wire.")
-    answer = frame(REPLY.encode())
-    for i in range(len(answer)):
-        peer.send(answer[i:i + 1])
-    run.note(f"sent the answer {len(answer)} bytes, one send() each")
+    run.send_pieces(peer, frame(REPLY.encode()), client, "the answer")
     expect_received(run, client, len(REPLY), REPLY)
     run.receive(peer, frame(person_bytes(CLIENT_PERSON)), client.name,
                 "Send the whole structure: sizeof(PERSONNE) bytes, then \"#)\".")

@@ -4,8 +4,6 @@ The programs link the student's 08-tcp-lib; the grader runs every check again
 with the kit's reference library and keeps the better result (see LIBRARY).
 """
 
-import socket
-import struct
 
 from kit.check import check
 from kit.network import SERVER_PORT
@@ -36,10 +34,12 @@ def start_server(run):
     return server
 
 
-def echo(run, server, client, payload: bytes, pieces: list[bytes] | None = None) -> None:
-    """Send one request (in pieces if given) and expect its answer."""
-    for piece in pieces or [frame(payload)]:
-        run.send(client, piece)
+def echo(run, server, client, payload: bytes, in_pieces: bool = False) -> None:
+    """Send one request (in pieces cut where the seed says, if asked) and expect its answer."""
+    if in_pieces:
+        run.send_pieces(client, frame(payload), server, "a request")
+    else:
+        run.send(client, frame(payload))
     run.receive(client, frame(PREFIX + payload), server.name,
                 "The answer is a frame: \"[SERVEUR] \" + the request, sent with Send() (which adds \"#)\").")
 
@@ -55,14 +55,13 @@ def check_echo(run):
                 line.group(0).strip(), "Print the request as Receive() returned it (its length, no '\\0' in it).")
 
 
-@check("framing", "gets requests sent a byte at a time, two requests in one segment, and one ending in '#'",
+@check("framing", "gets a request sent in pieces (cut where the seed says, sometimes a byte at a time), two "
+                  "requests in one segment, and one ending in '#'",
        points=1)
 def check_framing(run):
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)
-    client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    payload = b"one byte at a time"
-    echo(run, server, client, payload, [bytes([b]) for b in frame(payload)])
+    echo(run, server, client, b"in pieces", in_pieces=True)
     run.send(client, frame(b"first") + frame(b"second"), "two requests glued in one segment")
     run.receive(client, frame(PREFIX + b"first") + frame(PREFIX + b"second"), server.name,
                 "Each Receive() returns one request, even when two arrived together.")
@@ -104,15 +103,25 @@ def check_vanish(run):
         step.outcome = "closed"
     resetting = run.connect(run.net.zeus, SERVER_PORT)
     run.send(resetting, b"another half", "half a request")
-    with run.transcript.step("this client resets its connection (RST: SO_LINGER 0, then close)") as step:
-        resetting.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        resetting.close()
-        step.outcome = "reset"
+    run.reset(resetting, "in the middle of the request")
     last = run.connect(run.net.zeus, SERVER_PORT)
     echo(run, server, last, b"still there?")
     run.require(server.running(), "Serveur is still running", "it has stopped",
                 "A client that vanishes ends its own connection only: Receive() returns -1 (or 0); close that "
                 "socket and go back to Accept().")
+
+
+@check("half-close", "answers a request that arrives with the client's end of file (shutdown), closes that "
+                     "connection, and serves the next client", points=1)
+def check_half_close(run):
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    run.half_close(client, frame(b"last words"), "a request")
+    run.receive(client, frame(PREFIX + b"last words"), server.name,
+                "Data that came before the end of file is a request like any other: answer it.")
+    run.expect_closed(client, server.name, "Receive() returning 0 means the client has finished: close the "
+                                           "service socket, then go back to Accept().")
+    echo(run, server, run.connect(run.net.zeus, SERVER_PORT), b"next")
 
 
 @check("sigint", "on SIGINT with a client connected, closes its sockets and exits with status 0", points=1)

@@ -6,8 +6,6 @@ library and keeps the better result.
 """
 
 import signal
-import socket
-import struct
 
 from kit import procfs
 from kit.check import check
@@ -16,10 +14,11 @@ from kit.network import SERVER_PORT
 from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
-from checks.smop import ACCOUNTS, KO, PORT, expect_reply, frame, login, start_server
+from checks.smop import ACCOUNTS, KO, PORT, expect_half_close_served, expect_reply, frame, login, start_server
 
 LAB = "10-smop-threads"
 LIBRARY = "08-tcp-lib"
+UNREAD_LIMIT = 32 << 20  # bytes of requests a client that does not read sends at most
 THREAD_SANITIZED = ("Serveur",)
 REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
@@ -78,14 +77,12 @@ def check_malformed(run):
     expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15", "After bad requests, good ones still work.")
 
 
-@check("framing", "takes requests sent a byte at a time and several requests glued in one segment", points=1)
+@check("framing", "takes a request sent in pieces (cut where the seed says, sometimes a byte at a time) and "
+                  "several requests glued in one segment", points=1)
 def check_framing(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    for byte in frame("LOGIN#wagner#abc123"):
-        peer.send(bytes([byte]))
-    run.note("sent LOGIN#wagner#abc123#) one byte per send()")
+    run.send_pieces(peer, frame("LOGIN#wagner#abc123"), server, "a LOGIN")
     expect_reply(run, server, peer, None, "LOGIN#ok")
     run.send(peer, frame("OPER#+#1#1") + frame("OPER#*#6#7") + frame("OPER#-#1#1"), "three requests in one segment")
     for result in ("2", "42", "0"):
@@ -101,10 +98,7 @@ def check_vanish(run):
     leaving = run.connect(run.net.zeus, SERVER_PORT)
     login(run, server, leaving)
     run.send(leaving, b"OPER#+#1", "half a request")
-    with run.transcript.step("this client resets its connection in the middle of the request") as step:
-        leaving.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        leaving.close()
-        step.outcome = "reset"
+    run.reset(leaving, "in the middle of the request")
     closing = run.connect(run.net.zeus, SERVER_PORT)
     login(run, server, closing, "wagner")
     run.send(closing, b"OPER#*#2", "half a request")
@@ -117,6 +111,27 @@ def check_vanish(run):
                  "per connection (not in a global list indexed by socket numbers, which the kernel reuses).")
     expect_reply(run, server, staying, "OPER#-#9#4", "OPER#ok#5",
                  "Clients that vanish end their own connection only.")
+
+
+@check("adversaries", "serves a client while others stay silent, stop reading their replies, or shut down "
+                      "their sending side with requests pending", points=1, timeout=20)
+def check_adversaries(run):
+    run.small_tcp_buffers()
+    server = start_server(run)
+    run.connect(run.net.zeus, SERVER_PORT)  # connects and never says a word
+    served = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, served, "charlet")
+    expect_reply(run, server, served, "OPER#+#20#22", "OPER#ok#42", timeout=3,
+                 silence_hint="A client that connects and says nothing holds its own thread only: accept() the "
+                              "next connection at once, and read each client's requests in its own thread.")
+    stuck = run.connect(run.net.zeus, SERVER_PORT, receive_buffer=4096)
+    login(run, server, stuck)
+    run.stop_reading(stuck, server, frame("OPER#+#1#1"), UNREAD_LIMIT)
+    expect_reply(run, server, served, "OPER#*#6#7", "OPER#ok#42", timeout=3,
+                 silence_hint="A client that does not read its replies blocks its own thread in Send(), and only "
+                              "that one: hold no lock shared with other connections while sending.")
+    expect_half_close_served(run, server)
+    expect_reply(run, server, served, "LOGOUT", "LOGOUT#ok")
 
 
 def connect_many(run, server, count: int):

@@ -14,7 +14,7 @@ from kit.network import SERVER_PORT
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import ACCOUNTS, KO, expect_reply, frame, login, start_server
+from checks.smop import ACCOUNTS, KO, expect_half_close_served, expect_reply, frame, login, start_server
 
 LAB = "11-smop-pool"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -31,14 +31,16 @@ def expect_threads(run, server, count: int, when: str) -> None:
                 "Start the pool's threads once, at launch; the main thread only accepts and queues connections.")
 
 
-@check("protocol", "speaks SMOP as in lab 10: LOGIN, OPER, LOGOUT and ko replies", points=2)
+@check("protocol", "speaks SMOP as in lab 10: LOGIN, OPER (one sent in pieces), LOGOUT and ko replies", points=2)
 def check_protocol(run):
     server = start_server(run, "2", "20")
     peer = run.connect(run.net.zeus, SERVER_PORT)
     expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
     expect_reply(run, server, peer, "LOGIN#wagner#nope", f"LOGIN{KO}")
     login(run, server, peer)
-    expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15")
+    run.send_pieces(peer, frame("OPER#*#5#3"), server, "a request")
+    expect_reply(run, server, peer, None, "OPER#ok#15", "The bytes of a frame may come in any pieces: Receive() "
+                                                         "reads until the end marker.")
     expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}")
     expect_reply(run, server, peer, "OPER#+#x#1", f"OPER{KO}")
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
@@ -127,6 +129,12 @@ def check_data_races(run):
     failure = run.sanitizer_failure()
     if failure is not None:
         raise failure
+
+
+@check("half-close", "answers every request of a client that has shut down its sending side, then closes",
+       points=1)
+def check_half_close(run):
+    expect_half_close_served(run, start_server(run, "2", "20"))
 
 
 @check("sigint", "on SIGINT with clients connected and queued, closes every socket and exits with status 0", points=1)

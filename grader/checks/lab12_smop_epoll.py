@@ -24,7 +24,7 @@ from kit.peer import connect
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import KO, MARKER, expect_reply, frame, login, start_server
+from checks.smop import KO, MARKER, expect_half_close_served, expect_reply, frame, login, start_server
 
 LAB = "12-smop-epoll"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -192,20 +192,7 @@ def check_too_long(run):
 @check("half-close", "answers every request of a client that has shut down its sending side, then closes",
        points=1)
 def check_half_close(run):
-    server = start_server(run)
-    peer = run.connect(run.net.zeus, SERVER_PORT)
-    # Corked, the requests wait in the grader's kernel; shutdown() then sends
-    # them and the FIN in one segment: the server sees data and end of file at once.
-    peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-    run.send(peer, frame("LOGIN#wagner#abc123") + frame("OPER#-#2#5") + frame("LOGOUT"), "three requests at once")
-    with run.transcript.step("shutdown(SHUT_WR): the client will send nothing more (the requests and the FIN "
-                             "leave in one segment)") as step:
-        peer.sock.shutdown(socket.SHUT_WR)
-        step.outcome = "done"
-    for expected in ("LOGIN#ok", "OPER#ok#-3", "LOGOUT#ok"):
-        expect_reply(run, server, peer, None, expected,
-                     "End of file on the read side ends the requests, not the replies: send what is pending.")
-    run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
+    expect_half_close_served(run, start_server(run))
 
 
 @check("sigint", "on SIGINT with clients connected, closes every socket and exits with status 0", points=1)

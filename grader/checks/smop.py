@@ -41,13 +41,16 @@ def start_server(run, *args: str, name: str = "Serveur", port: int = SERVER_PORT
     return server
 
 
-def expect_reply(run, server, peer, request: str | bytes, expected: str, hint: str = "") -> str:
+def expect_reply(run, server, peer, request: str | bytes, expected: str, hint: str = "",
+                 timeout: float | None = None, silence_hint: str = "") -> str:
     """Send one request frame and receive one reply frame that fully matches
-    `expected` (a regular expression: KO stands for "#ko#" and any reason)."""
+    `expected` (a regular expression: KO stands for "#ko#" and any reason);
+    silence_hint explains a reply that does not come within timeout."""
     if request is not None:
         run.send(peer, frame(request))
     data = run.receive_until(peer, MARKER, server.name,
-                             "Every request gets exactly one reply frame, ending with \"#)\".")
+                             silence_hint or "Every request gets exactly one reply frame, ending with \"#)\".",
+                             timeout=timeout)
     reply = data[:-len(MARKER)].decode(errors="replace")
     shown = expected.replace(KO, "#ko#<reason>").replace("\\", "")
     run.require(re.fullmatch(expected, reply) is not None, f"the reply {shown}", f"the reply {reply}",
@@ -58,3 +61,16 @@ def expect_reply(run, server, peer, request: str | bytes, expected: str, hint: s
 def login(run, server, peer, user: str = "wagner") -> None:
     expect_reply(run, server, peer, f"LOGIN#{user}#{ACCOUNTS[user]}", "LOGIN#ok",
                  "LOGIN#user#password with an account of the users file is answered LOGIN#ok.")
+
+
+def expect_half_close_served(run, server) -> None:
+    """A client sends LOGIN, OPER and LOGOUT and shuts down its sending side
+    at once: every request is answered, then the server closes."""
+    peer = run.connect(run.net.zeus, SERVER_PORT)
+    run.half_close(peer, frame("LOGIN#wagner#abc123") + frame("OPER#-#2#5") + frame("LOGOUT"),
+                   "three requests at once")
+    for expected in ("LOGIN#ok", "OPER#ok#-3", "LOGOUT#ok"):
+        expect_reply(run, server, peer, None, expected,
+                     "End of file on the read side ends the requests, not the replies: answer every request "
+                     "that came before it.")
+    run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -54,13 +55,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="labs graded at once")
     parser.add_argument("--sanitize", action="store_true", help="build with AddressSanitizer + UBSan")
     parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")
-    parser.add_argument("--keep", action="store_true", help="keep the build and run folder, and print where it is")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the build and run folder (each check's capture, outputs, sockets and feedback "
+                             "in runs/*/checks/CHECK/), and print where it is")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="the seed of the grader's random choices (e.g. where requests are split); "
+                             "a failing check's feedback gives the one it ran with (default: a new one)")
     parser.add_argument("--verbose", action="store_true", help="show the transcript of passing checks too")
     parser.add_argument("--trace", action="store_true",
                         help="show the TCP segments of passing checks too (implies --verbose)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 1_000_000)
     return args
 
 
@@ -179,6 +187,7 @@ class Grader:
                          programs=build.programs, isolation=self.isolation.value, slot=slot,
                          results_path=str(results_path), work_dir=str(run_dir),
                          submission=self.display_submission(), sanitize=self.args.sanitize, trace=self.args.trace,
+                         seed=self.args.seed, keep=self.args.keep,
                          fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
                          build_note=build.note(), timeout_scale=self.timeout_scale,
                          reference_programs=reference, variant=variant,
@@ -350,7 +359,9 @@ def main(argv: list[str]) -> int:
         for form, name in SAVED.items():
             write(render(report, form, args.verbose or args.trace), args.save / name)
     if args.keep:
-        print(f"grader/grade: kept the build and run folder: {work}", file=sys.stderr)
+        print(f"grader/grade: kept the build and run folder: {work}\n"
+              f"grader/grade: each check's capture, program outputs, sockets and feedback: {work}/runs/*/checks/",
+              file=sys.stderr)
     else:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if report.grader_error else 0

@@ -140,11 +140,15 @@ class Listener:
         self.sock.close()
 
 
-def connect(host: str, port: int, until: float, source: str | None = None) -> Peer:
-    """Connect to host:port (from address `source` if given). Raises OSError
-    (ConnectionRefusedError...) or TimeoutError."""
+def connect(host: str, port: int, until: float, source: str | None = None,
+            receive_buffer: int | None = None) -> Peer:
+    """Connect to host:port (from address `source` if given; with a receive
+    buffer of that many bytes if given, which bounds the window the grader
+    offers). Raises OSError (ConnectionRefusedError...) or TimeoutError."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         if source is not None:
             sock.bind((source, 0))
         sock.settimeout(max(0.001, until - time.monotonic()))

@@ -35,8 +35,11 @@ def grace(timeout: float) -> float:
 
 
 def replay_command(ctx: RunContext, check_id: str) -> str:
+    """The command that runs one check again as it ran here: same programs,
+    same seed (the same random choices), its files kept."""
     submission = f" --submission {ctx.submission}" if ctx.submission else ""
-    return f"grader/grade{submission} --check {check_id}"
+    sanitize = " --sanitize" if ctx.sanitize else ""
+    return f"grader/grade{submission} --check {check_id} --seed {ctx.seed}{sanitize} --keep"
 
 
 class GradingPlugin:
@@ -116,6 +119,8 @@ class GradingPlugin:
                 self._internal(record, call)
             if session is not None and session.trace_data:
                 record["trace"] = session.trace_data
+            if session is not None and self.ctx.keep:
+                session.keep_file("feedback.txt", record["output"])
         elif call.when == "teardown":
             notes = getattr(item, "teardown_notes", None) or []
             if error is not None and record["status"] != "error":

@@ -14,15 +14,18 @@ snapshot of their sockets, taken at that moment.
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 import select
 import signal
+import socket
+import struct
 import subprocess
 import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
-from . import kerneltrace, procfs, sandbox, seqdiagram, snapshot, tcpstates
+from . import adversary, kerneltrace, procfs, sandbox, seqdiagram, snapshot, tcpstates
 from .capture import Capture
 from .check import CheckSpec
 from .context import RunContext
@@ -36,6 +39,7 @@ from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
 T = TypeVar("T")
 LEFTOVERS_SHOWN = 5   # processes named in the note about what a check left running
 POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
+SMALL_BUFFERS = 64 << 10  # bytes: TCP buffers of a check's network, for a client that does not read
 DIAGRAM_SEGMENTS = 20  # segments of a connection drawn in a failure's feedback (its first and last ten)
 
 
@@ -46,6 +50,10 @@ class Session:
         self.isolation = sandbox.Isolation(ctx.isolation)
         self.net = Network(ctx.slot, private_hosts=self.isolation.isolated)
         self.deadline = Deadline(spec.timeout)
+        # The check's own random choices: the same seed and check, the same choices.
+        self.rng = random.Random(f"{ctx.seed}/{spec.id}")
+        self.adversary = adversary.Adversary(self.rng)
+        self.files = Path(ctx.work_dir) / "checks" / spec.key  # the check's capture (and, with --keep, more)
         self.transcript = Transcript()
         self.programs: list[Program] = []
         self.peers: list[Peer] = []
@@ -302,11 +310,13 @@ class Session:
 
     # --- the grader's own network endpoints -----------------------------------
 
-    def connect(self, host: str, port: int, *, source: str | None = None, timeout: float | None = None) -> Peer:
+    def connect(self, host: str, port: int, *, source: str | None = None, timeout: float | None = None,
+                receive_buffer: int | None = None) -> Peer:
         origin = f" from {source}" if source else ""
-        with self.transcript.step(f"connect to {self._named(host)}:{port}{origin}") as step:
+        small = f" with a receive buffer of {receive_buffer} bytes" if receive_buffer else ""
+        with self.transcript.step(f"connect to {self._named(host)}:{port}{origin}{small}") as step:
             try:
-                peer = connect(host, port, self.deadline.until(timeout), source)
+                peer = connect(host, port, self.deadline.until(timeout), source, receive_buffer)
             except ConnectionRefusedError:
                 self.fail(f"a server listening on {host}:{port}", "the connection was refused (no socket "
                           f"listens on port {port})", "The server must call listen() before the grader connects.")
@@ -361,6 +371,109 @@ class Session:
                 self.fail(f"the connection accepts {len(data)} more bytes",
                           f"sending failed: {error.strerror or error}",
                           "The other side closed or reset the connection before the grader had sent everything.")
+
+    def send_pieces(self, peer: Peer, data: bytes, reader: Program, what: str = "") -> None:
+        """Send data cut at points the seed chooses (sometimes a byte at a
+        time), each piece a segment of its own, and wait until `reader` has
+        read each piece before sending the next: a program that takes one
+        read() for a whole message then sees only part of it, every time."""
+        pieces = self.adversary.pieces(data)
+        how = adversary.describe(pieces)
+        with self.transcript.step(f"send {show_wire(data)}" + (f" ({what})" if what else "")
+                                  + f" {how}, each read by {reader.name} before the next (seed {self.ctx.seed})") \
+                as step:
+            peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for number, piece in enumerate(pieces, start=1):
+                try:
+                    peer.send(piece)
+                except OSError as error:
+                    self.fail(f"the connection accepts {len(data)} bytes in pieces",
+                              f"sending piece {number} failed: {error.strerror or error}",
+                              "The other side closed or reset the connection in the middle of a message.")
+                if number < len(pieces) and not self.wait_until(lambda: self._consumed(peer), program=reader):
+                    status = reader.poll()
+                    self.fail(f"{reader.name} reads each piece as it comes",
+                              f"after piece {number} of {len(pieces)}, "
+                              + (f"it {status.describe()}" if status else "it did not read it"),
+                              "Keep reading until the whole message is there: TCP may deliver it in any pieces.")
+            step.outcome = "sent"
+
+    def _consumed(self, peer: Peer) -> bool:
+        """The program's end of the grader's connection has nothing left to read."""
+        theirs = [s for s in self.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
+        return not theirs or theirs[0].recv_queue == 0
+
+    def stop_reading(self, peer: Peer, program: Program, request: bytes, limit: int) -> int:
+        """Send `request` again and again on peer without reading the replies,
+        until the program stops reading this connection: its replies fill
+        the grader's receive buffer and its own send buffer, so that whatever
+        writes them is blocked (its end's queues stay the same on two looks).
+        At most `limit` bytes; the bytes sent."""
+        batch = request * max(1, 16384 // len(request))
+        sent = 0
+        last: list[tuple[int, int] | None] = [None]
+
+        def blocked() -> bool:
+            nonlocal sent
+            theirs = [s for s in self.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
+            queues = (theirs[0].recv_queue, theirs[0].send_queue) if theirs else None
+            if queues is not None and queues[0] == 0 and sent < limit:
+                # It has read everything so far: more requests.
+                peer.sock.setblocking(False)  # (the peer's reads set their own timeouts)
+                try:
+                    sent += peer.sock.send(batch)
+                except BlockingIOError:
+                    pass
+                last[0] = None
+                return False
+            same = queues is not None and all(queues) and queues == last[0]
+            last[0] = queues
+            return same
+
+        with self.transcript.step(f"send {show_wire(request)} again and again without reading the replies, "
+                                  f"until {program.name} stops reading them (at most {limit >> 20} MB)") as step:
+            stopped = self.wait_until(blocked, program=program)
+            if not stopped:
+                status = program.poll()
+                self.fail(f"{program.name}'s replies to a client that does not read them pile up until "
+                          "its sending blocks", f"it {status.describe()}" if status else
+                          f"after {sent >> 10} KiB of requests it still reads them", "")
+            step.outcome = f"{sent >> 10} KiB sent; {program.name} no longer reads them"
+        return sent
+
+    def small_tcp_buffers(self) -> None:
+        """Cap the TCP buffers of the check's own network at SMALL_BUFFERS
+        (they grow to megabytes by default), so that a client that does not
+        read fills them in a moment. A connection sizes its buffers when it
+        is established: call this before starting the programs."""
+        if not self.isolation.isolated:
+            return  # the machine's own settings: not the grader's to change
+        with self.transcript.step(f"in the check's network, TCP buffers grow to {SMALL_BUFFERS >> 10} KiB at most "
+                                  "(sysctl net.ipv4.tcp_rmem and tcp_wmem)") as step:
+            try:
+                for name in ("tcp_rmem", "tcp_wmem"):
+                    Path(f"/proc/sys/net/ipv4/{name}").write_text(f"4096 16384 {SMALL_BUFFERS}\n")
+                step.outcome = "done"
+            except OSError as error:
+                step.outcome = f"not possible here ({error.strerror or error}): the buffers fill more slowly"
+
+    def half_close(self, peer: Peer, data: bytes, what: str) -> None:
+        """Send data and the end of the grader's sending side together
+        (shutdown(SHUT_WR)): the program sees the bytes and end of file at once."""
+        peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)  # held in the grader's kernel until shutdown()
+        self.send(peer, data, what)
+        with self.transcript.step("shutdown(SHUT_WR): the grader will send nothing more (the bytes and the FIN "
+                                  "leave in one segment)") as step:
+            peer.sock.shutdown(socket.SHUT_WR)
+            step.outcome = "done"
+
+    def reset(self, peer: Peer, what: str = "") -> None:
+        """Abort the grader's connection: an RST instead of a FIN (SO_LINGER 0, then close)."""
+        with self.transcript.step("the grader resets its connection (RST: SO_LINGER 0, then close)"
+                                  + (f" {what}" if what else "")) as step:
+            peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            peer.close()
+            step.outcome = "reset"
 
     def receive(self, peer: Peer, expected: bytes, who: str, hint: str = "", timeout: float | None = None) -> bytes:
         """Receive exactly len(expected) bytes and require that they are `expected`."""
@@ -559,9 +672,8 @@ class Session:
         diagram = seqdiagram.layout(found, self.net.names(), DIAGRAM_SEGMENTS, self._grader_endpoints())
         if diagram is None:
             return []
-        folder = Path(self.ctx.work_dir) / "captures"
-        folder.mkdir(exist_ok=True)
-        self.capture.write_pcap(folder / f"{self.spec.key}.pcap")
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.capture.write_pcap(self.files / "capture.pcap")
         capped = f" (the capture stopped after {len(self.capture.packets)} packets)" if self.capture.capped else ""
         changes, source = self._state_changes(found, diagram)
         self.trace_data = {"diagram": dataclasses.asdict(diagram), "capped": self.capture.capped,
@@ -598,6 +710,22 @@ class Session:
         ends = [peer.local for peer in self.peers] + [listener.address for listener in self.listeners]
         return {(host, port): "grader" for host, port in ends}
 
+    def keep_file(self, name: str, text: str) -> None:
+        """One of the check's files, kept with --keep."""
+        self.files.mkdir(parents=True, exist_ok=True)
+        (self.files / name).write_text(text)
+
+    def _keep_outputs(self) -> None:
+        """--keep: every program's output as kept, and the sockets of the check's network at its end."""
+        for program in self.programs:
+            name = program.name.split(" ", 1)[0]
+            for stream in (program.stdout, program.stderr):
+                dropped = f"\n(…{stream.dropped} more bytes not kept)\n" if stream.dropped else ""
+                self.keep_file(f"{name}-{program.pid}.{stream.name}", stream.text + dropped)
+        self.keep_file("sockets.txt", self._network_section() or "(no TCP socket in the check's network)\n")
+        if self.capture is not None and not (self.files / "capture.pcap").exists():
+            self.capture.write_pcap(self.files / "capture.pcap")
+
     def close(self) -> list[str]:
         """End the check and kill every process of the run. Whoever closes a
         TCP connection first keeps its TIME_WAIT: the grader closes first where
@@ -623,6 +751,8 @@ class Session:
             listener.close()
         if self.capture is not None:
             self.capture.stop()
+        if self.ctx.keep:
+            self._keep_outputs()
         notes = []
         if leftovers:
             shown = ", ".join(leftovers[:LEFTOVERS_SHOWN])

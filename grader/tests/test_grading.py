@@ -67,8 +67,9 @@ def mutant_results(tmp_path_factory) -> dict[Path, dict | BaseException]:
             lab = patch.parent.name
             submission = copy_solutions(tmp_path_factory.mktemp("mutant") / "submission", lab)
             apply(patch, submission)
+            # One seed: the same cuts of requests every run (a mutant's verdict must not hang on them).
             return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index),
-                                *scored_checks(lab), env={"SLK_TIMEOUT_SCALE": "0.3"})
+                                "--seed", "1", *scored_checks(lab), env={"SLK_TIMEOUT_SCALE": "0.3"})
         except BaseException as error:  # reported by that mutant's own test
             return patch, error
     with ThreadPoolExecutor(max_workers=MUTANT_WORKERS) as pool:
