@@ -5,16 +5,19 @@ SUBMISSION ?=
 LAB        ?=
 FORMAT     ?= text
 OUTPUT     ?=
+TRACE_DIR  ?= trace
 
 GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
               --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: help setup grade check test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope bench clean
+.PHONY: help setup grade check trace test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope bench clean
 
 help:
 	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
 	@echo "                      grade a submission (default: the reference solutions)"
 	@echo "make check [LAB=NN]   grade your own work in labs/ (students)"
+	@echo "make trace LAB=NN [SUBMISSION=dir]  run a lab's checks on your labs/ and show the network: the TCP"
+	@echo "                      segments and states of every check (text), and trace/NN/report.html (drawings)"
 	@echo "make test             the kit's own tests"
 	@echo "make skeletons        regenerate labs/ from solutions/"
 	@echo "make slides           build the slide decks (slides/build/*.html, and PDF with Chromium)"
@@ -32,6 +35,13 @@ grade: setup
 
 check: setup
 	grader/grade --submission labs $(if $(LAB),--lab $(LAB))
+
+# Every check of one lab, with the segments each one carried and the TCP states
+# its connection went through: printed, and drawn in trace/NN/report.html.
+trace: setup
+	@test -n "$(LAB)" || { echo "usage: make trace LAB=NN [SUBMISSION=dir]   (default: your labs/)" >&2; exit 2; }
+	grader/grade --submission $(or $(SUBMISSION),labs) --lab $(LAB) --trace --save $(TRACE_DIR)/$(LAB)
+	@echo "make trace: the drawings are in $(TRACE_DIR)/$(LAB)/report.html"
 
 skeletons:
 	scripts/make-skeletons

@@ -27,6 +27,9 @@ from pathlib import Path
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4          # sll_pkttype of a packet this host sent
 SO_TIMESTAMPNS = 35          # <asm-generic/socket.h>: a struct timespec per packet
+SO_RCVBUFFORCE = 33
+SOL_PACKET, PACKET_STATISTICS = 263, 6   # struct tpacket_stats {unsigned packets, drops} (read and reset)
+RECEIVE_BUFFER = 8 << 20
 LINKTYPE_ETHERNET = 1        # loopback frames carry an Ethernet header (zero addresses)
 SNAPLEN = 256
 MAX_PACKETS = 5000
@@ -50,6 +53,7 @@ class Capture:
         self.snaplen = snaplen
         self.packets: list[Packet] = []
         self.dropped = 0          # 1 once a packet came beyond the bounds (the recording then ends)
+        self.missed = 0           # packets the kernel dropped while the recording could not keep up
         self._kept_bytes = 0
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -61,6 +65,10 @@ class Capture:
         self._socket.bind((self.interface, 0))
         # The kernel's time of each packet, not the moment this thread got to it.
         self._socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        try:  # room for bursts while this thread catches up (beyond net.core.rmem_max: root only)
+            self._socket.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+        except OSError:
+            pass
         self._stop_read, self._stop_write = os.pipe()
         self._thread = threading.Thread(target=self._record, name="capture", daemon=True)
         self._thread.start()
@@ -72,6 +80,9 @@ class Capture:
             self._thread.join(timeout=5)
             self._thread = None
         if self._socket is not None:
+            # Packets the kernel dropped because this socket's queue was full.
+            _, kernel_drops = struct.unpack("II", self._socket.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
+            self.missed += kernel_drops
             self._socket.close()
             self._socket = None
         for fd in (self._stop_read, self._stop_write):
@@ -81,7 +92,18 @@ class Capture:
 
     @property
     def capped(self) -> bool:
-        return self.dropped > 0
+        """Not every packet was recorded: the bounds were reached, or the kernel dropped some."""
+        return self.dropped > 0 or self.missed > 0
+
+    def capped_note(self) -> str:
+        """Why the recording is incomplete ("" when it is not)."""
+        if self.dropped:
+            return (f"the capture stopped at its bound of {len(self.packets)} packets: the check's network "
+                    "carried more")
+        if self.missed:
+            return (f"the capture missed {self.missed} packets: the check's network carried more than it "
+                    "could record")
+        return ""
 
     def _record(self) -> None:
         assert self._socket is not None

@@ -174,7 +174,7 @@ class ClassGrader:
         if not self.force and meta.get("fingerprint") == print_ and results_path.exists():
             return scores_from_results(submission.student, "unchanged", load_results(results_path),
                                        meta.get("seconds", 0.0))
-        for stale in ("results.json", "report.txt", "junit.xml", "report.md"):
+        for stale in ("results.json", "report.txt", "junit.xml", "report.md", "report.html"):
             (folder / stale).unlink(missing_ok=True)
         with self.slot_lock:
             worker = self.free_slots.pop()

@@ -35,7 +35,8 @@ from .text import tail_lines
 GRADER_DIR = KIT / "grader"
 # Debian's interpreter, which sees Debian's pytest (the first python3 on PATH may not).
 PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
-SAVED = {"text": "report.txt", "json": "results.json", "junit": "junit.xml", "markdown": "report.md"}
+SAVED = {"text": "report.txt", "json": "results.json", "junit": "junit.xml", "markdown": "report.md",
+         "html": "report.html"}
 RUNNER_MARGIN = 30.0  # seconds a runner gets beyond the sum of its checks' budgets
 
 
@@ -48,10 +49,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lab", nargs="+", action="extend", default=[], metavar="NN", help="only these labs (e.g. 04 or 04-accept)")
     parser.add_argument("--check", action="append", default=[], metavar="ID",
                         help="only this check (e.g. 04-accept/listen); may be repeated")
-    parser.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "junit", "markdown", "html"), default="text",
+                        help="html: one page with the network drawn (sequence diagrams, TCP state machine)")
     parser.add_argument("--output", type=Path, help="write the report here instead of stdout")
     parser.add_argument("--save", type=Path, metavar="DIR",
-                        help="also write every format into DIR: report.txt, results.json, junit.xml, report.md")
+                        help="also write every format into DIR: report.txt, results.json, junit.xml, report.md, "
+                             "report.html")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="labs graded at once")
     parser.add_argument("--sanitize", action="store_true", help="build with AddressSanitizer + UBSan")
     parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")

@@ -101,7 +101,7 @@ def _trace(trace: dict, key: str) -> str:
 
 
 def _check(test: CheckResult, key: str) -> str:
-    opened = " open" if test.status in ("failed", "error") else ""
+    opened = " open" if test.status in ("failed", "error") or test.trace else ""  # with --trace: the drawings
     mark = MARKS.get(test.status, escape(test.status))
     return (f"<details{opened}><summary><span class={quoteattr(test.status)}>{mark}</span> {escape(test.name)} "
             f"({_points(test.score)}/{_points(test.points)})</summary>\n"

@@ -120,7 +120,7 @@ class GradingPlugin:
             if session is not None and session.trace_data:
                 record["trace"] = session.trace_data
             if session is not None and self.ctx.keep:
-                session.keep_file("feedback.txt", record["output"])
+                session.keep_report(record["output"])
         elif call.when == "teardown":
             notes = getattr(item, "teardown_notes", None) or []
             if error is not None and record["status"] != "error":

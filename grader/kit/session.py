@@ -670,11 +670,11 @@ class Session:
         self.capture.stop()
         found = seqdiagram.segments(self.capture.packets)
         diagram = seqdiagram.layout(found, self.net.names(), DIAGRAM_SEGMENTS, self._grader_endpoints())
+        capped = f" ({self.capture.capped_note()})" if self.capture.capped else ""
         if diagram is None:
-            return []
+            return [f"No TCP segment was captured on the check's loopback{capped}."] if capped else []
         self.files.mkdir(parents=True, exist_ok=True)
         self.capture.write_pcap(self.files / "capture.pcap")
-        capped = f" (the capture stopped after {len(self.capture.packets)} packets)" if self.capture.capped else ""
         changes, source = self._state_changes(found, diagram)
         self.trace_data = {"diagram": dataclasses.asdict(diagram), "capped": self.capture.capped,
                            "states": {"source": "kernel" if source == tcpstates.KERNEL_SOURCE else "capture",
@@ -715,14 +715,18 @@ class Session:
         self.files.mkdir(parents=True, exist_ok=True)
         (self.files / name).write_text(text)
 
+    def keep_report(self, feedback: str) -> None:
+        """--keep: the feedback, and the sockets of the check's network as they are now (the programs still run)."""
+        self.keep_file("feedback.txt", feedback)
+        self.keep_file("sockets.txt", self._network_section() or "(no TCP socket in the check's network)\n")
+
     def _keep_outputs(self) -> None:
-        """--keep: every program's output as kept, and the sockets of the check's network at its end."""
+        """--keep: every program's output as kept, and the capture."""
         for program in self.programs:
             name = program.name.split(" ", 1)[0]
             for stream in (program.stdout, program.stderr):
                 dropped = f"\n(…{stream.dropped} more bytes not kept)\n" if stream.dropped else ""
                 self.keep_file(f"{name}-{program.pid}.{stream.name}", stream.text + dropped)
-        self.keep_file("sockets.txt", self._network_section() or "(no TCP socket in the check's network)\n")
         if self.capture is not None and not (self.files / "capture.pcap").exists():
             self.capture.write_pcap(self.files / "capture.pcap")
 

@@ -5,7 +5,8 @@ clear report for each, nothing left running, and a rerun that regrades nothing.
 The hostile corpus (grader/tests/hostile/LAB/*.patch, headers as the mutants')
 forks without end, allocates without end, prints megabytes of binary junk,
 daemonizes, closes its stdout, searches the file system for the kit's
-solutions and other submissions, and takes the ports around the course's.
+solutions and other submissions, takes the ports around the course's, and
+floods the loopback with datagrams (its captures stop at their bound, and say so).
 """
 
 from __future__ import annotations
