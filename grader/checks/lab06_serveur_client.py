@@ -71,15 +71,7 @@ def check_client_sends(run):
     peer = run.accept(listener, client)
     run.receive(peer, REQUEST, client.name, "Send the 8 bytes of \"abcdefgh\" (without its '\\0').")
     run.send(peer, b"[GRADER] ", "a first piece of the answer")
-
-    def consumed():
-        mine = [s for s in run.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
-        return not mine or mine[0].recv_queue == 0
-
-    with run.transcript.step(f"wait until {client.name} has read the first piece") as step:
-        run.require(run.wait_until(consumed, program=client), "Client reads the first piece of the answer",
-                    "it has not read it", "After sending, read() the answer.")
-        step.outcome = "read"
+    run.wait_read(peer, client, "the first piece", "After sending, read() the answer.")
     run.send(peer, b"12345678", "the rest of the answer")
     with run.transcript.step("the grader closes the connection (end of the answer)") as step:
         peer.close()

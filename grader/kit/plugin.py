@@ -117,8 +117,8 @@ class GradingPlugin:
                 record.update(status="skipped", output=f"Not run: {error}")
             else:
                 self._internal(record, call)
-            if session is not None and session.trace_data:
-                record["trace"] = session.trace_data
+            if session is not None and session.traffic.data:
+                record["trace"] = session.traffic.data
             if session is not None and self.ctx.keep:
                 session.keep_report(record["output"])
         elif call.when == "teardown":

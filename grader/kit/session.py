@@ -25,14 +25,14 @@ import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
-from . import adversary, kerneltrace, procfs, sandbox, seqdiagram, snapshot, tcpstates
-from .capture import Capture
+from . import adversary, procfs, sandbox, snapshot
 from .check import CheckSpec
 from .context import RunContext
 from .lines import Line
 from .network import Network
 from .peer import Listener, Peer, bind_probe, connect
 from .process import ExitStatus, Limits, Program, start_program
+from .traffic import Traffic
 from .text import cut, first_difference, indent_block, show_wire, tail_lines
 from .transcript import CheckFailed, CheckSkipped, Deadline, Transcript
 
@@ -40,7 +40,6 @@ T = TypeVar("T")
 LEFTOVERS_SHOWN = 5   # processes named in the note about what a check left running
 POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
 SMALL_BUFFERS = 64 << 10  # bytes: TCP buffers of a check's network, for a client that does not read
-DIAGRAM_SEGMENTS = 20  # segments of a connection drawn in a failure's feedback (its first and last ten)
 
 
 class Session:
@@ -59,38 +58,10 @@ class Session:
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
         self.measured = ""  # a measurement to report with the check (run.report_measurement)
-        self.trace_data: dict = {}  # what the network showed, for the HTML report (see _traffic_sections)
-        self.capture = self._start_capture()
-        self.state_reader, self.states_missing = self._start_state_trace()
-        self.kernel_changes: list[tcpstates.StateChange] = []
+        self.traffic = Traffic(ctx, self.isolation.isolated)  # its packets and TCP states
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
-
-    def _start_capture(self) -> Capture | None:
-        """Record the check's packets: only where the check has a network of
-        its own (elsewhere, loopback carries the machine's other traffic)."""
-        if not self.isolation.isolated:
-            return None
-        capture = Capture()
-        try:
-            capture.start()
-        except OSError:  # no CAP_NET_RAW here: the feedback goes without packets
-            return None
-        return capture
-
-    def _start_state_trace(self) -> tuple[kerneltrace.StateReader | None, str]:
-        """The kernel's TCP state changes from now on (older ones are dropped)."""
-        if self.capture is None:
-            return None, "without a capture the states cannot be told apart from the machine's others"
-        if not self.ctx.state_trace:
-            return None, self.ctx.state_trace_missing or "the grader did not set up the kernel's trace"
-        try:
-            reader = kerneltrace.reader_for(self.ctx.state_trace)
-            reader.read()
-        except OSError as error:
-            return None, f"the kernel's trace could not be read ({error.strerror or error})"
-        return reader, ""
 
     # --- programs ------------------------------------------------------------
 
@@ -398,10 +369,23 @@ class Session:
                               "Keep reading until the whole message is there: TCP may deliver it in any pieces.")
             step.outcome = "sent"
 
+    def _their_end(self, peer: Peer) -> procfs.InetSocket | None:
+        """The other end of one of the grader's connections (the program's socket)."""
+        return next((s for s in self.tcp_sockets() if s.local == peer.remote and s.remote == peer.local), None)
+
     def _consumed(self, peer: Peer) -> bool:
         """The program's end of the grader's connection has nothing left to read."""
-        theirs = [s for s in self.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
-        return not theirs or theirs[0].recv_queue == 0
+        theirs = self._their_end(peer)
+        return theirs is None or theirs.recv_queue == 0
+
+    def wait_read(self, peer: Peer, program: Program, what: str, hint: str = "") -> None:
+        """Wait until program has read everything the grader sent on peer."""
+        with self.transcript.step(f"wait until {program.name} has read {what}") as step:
+            if not self.wait_until(lambda: self._consumed(peer), program=program):
+                status = program.poll()
+                self.fail(f"{program.name} reads {what}", f"it {status.describe()}" if status else
+                          "it has not read it", hint)
+            step.outcome = "read"
 
     def stop_reading(self, peer: Peer, program: Program, request: bytes, limit: int) -> int:
         """Send `request` again and again on peer without reading the replies,
@@ -415,8 +399,8 @@ class Session:
 
         def blocked() -> bool:
             nonlocal sent
-            theirs = [s for s in self.tcp_sockets() if s.local == peer.remote and s.remote == peer.local]
-            queues = (theirs[0].recv_queue, theirs[0].send_queue) if theirs else None
+            theirs = self._their_end(peer)
+            queues = (theirs.recv_queue, theirs.send_queue) if theirs else None
             if queues is not None and queues[0] == 0 and sent < limit:
                 # It has read everything so far: more requests.
                 peer.sock.setblocking(False)  # (the peer's reads set their own timeouts)
@@ -662,53 +646,10 @@ class Session:
                 + indent_block(snapshot.ss_view(sockets, self.net.names()), "  "))
 
     def _traffic_sections(self) -> list[str]:
-        """The TCP segments the check's network carried, as a sequence diagram,
-        and the states the first connection's sockets went through; the
-        capture is kept as a .pcap with the run's files."""
-        if self.capture is None:
-            return []
-        self.capture.stop()
-        found = seqdiagram.segments(self.capture.packets)
-        diagram = seqdiagram.layout(found, self.net.names(), DIAGRAM_SEGMENTS, self._grader_endpoints())
-        capped = f" ({self.capture.capped_note()})" if self.capture.capped else ""
-        if diagram is None:
-            return [f"No TCP segment was captured on the check's loopback{capped}."] if capped else []
-        self.files.mkdir(parents=True, exist_ok=True)
-        self.capture.write_pcap(self.files / "capture.pcap")
-        changes, source = self._state_changes(found, diagram)
-        self.trace_data = {"diagram": dataclasses.asdict(diagram), "capped": self.capture.capped,
-                           "states": {"source": "kernel" if source == tcpstates.KERNEL_SOURCE else "capture",
-                                      "note": source,
-                                      "changes": tcpstates.to_dicts(changes, diagram, diagram.start)}}
-        sections = [f"The TCP segments of the check, as captured on its loopback{capped} (seq/ack relative):\n"
-                    + indent_block(diagram.to_text(), "  ")]
-        if changes:
-            sections.append(f"The TCP states of the first connection's two sockets, {source}:\n"
-                            + indent_block(tcpstates.timeline(changes, diagram, diagram.start), "  "))
-        return sections
-
-    def _state_changes(self, found: list[seqdiagram.Segment],
-                       diagram: seqdiagram.Diagram) -> tuple[list[tcpstates.StateChange], str]:
-        """The kernel's record of the connection's states where there is one;
-        otherwise the states inferred from the segments, saying why."""
-        left, right = diagram.endpoints
-        why = self.states_missing
-        if self.state_reader is not None:
-            try:
-                self.kernel_changes.extend(self.state_reader.read())
-            except OSError as error:
-                why = f"the kernel's trace could not be read ({error.strerror or error})"
-            else:
-                traced = tcpstates.of_connection(self.kernel_changes, left, right, found)
-                if traced:
-                    return traced, tcpstates.KERNEL_SOURCE
-                why = "the kernel's trace has no record of this connection"
-        return tcpstates.infer(found, left, right), f"{tcpstates.CAPTURE_SOURCE} ({why})"
-
-    def _grader_endpoints(self) -> dict[seqdiagram.Endpoint, str]:
-        """The grader's own ends of connections, to label them "grader"."""
+        """What the check's network carried (see traffic.py); the capture is
+        kept as a .pcap with the check's files."""
         ends = [peer.local for peer in self.peers] + [listener.address for listener in self.listeners]
-        return {(host, port): "grader" for host, port in ends}
+        return self.traffic.sections(self.net.names(), {(host, port): "grader" for host, port in ends}, self.files)
 
     def keep_file(self, name: str, text: str) -> None:
         """One of the check's files, kept with --keep."""
@@ -727,8 +668,7 @@ class Session:
             for stream in (program.stdout, program.stderr):
                 dropped = f"\n(…{stream.dropped} more bytes not kept)\n" if stream.dropped else ""
                 self.keep_file(f"{name}-{program.pid}.{stream.name}", stream.text + dropped)
-        if self.capture is not None and not (self.files / "capture.pcap").exists():
-            self.capture.write_pcap(self.files / "capture.pcap")
+        self.traffic.save(self.files)
 
     def close(self) -> list[str]:
         """End the check and kill every process of the run. Whoever closes a
@@ -753,8 +693,7 @@ class Session:
                 peer.close()
         for listener in self.listeners:
             listener.close()
-        if self.capture is not None:
-            self.capture.stop()
+        self.traffic.stop()
         if self.ctx.keep:
             self._keep_outputs()
         notes = []
