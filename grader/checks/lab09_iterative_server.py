@@ -44,7 +44,7 @@ def echo(run, server, client, payload: bytes, in_pieces: bool = False) -> None:
                 "The answer is a frame: \"[SERVEUR] \" + the request, sent with Send() (which adds \"#)\").")
 
 
-@check("echo", "answers \"[SERVEUR] \" + each request, over several requests of one client", points=2)
+@check("echo", "answers \"[SERVEUR] \" + each request, over several requests of one client", points=1)
 def check_echo(run):
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)

@@ -40,7 +40,7 @@ def check_login(run):
 
 
 @check("oper", "OPER: the four operations once logged in; ko before LOGIN, after LOGOUT, "
-               "on a division by zero and on an overflow", points=2)
+               "on a division by zero and on an overflow", points=1)
 def check_oper(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)

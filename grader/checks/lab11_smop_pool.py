@@ -31,7 +31,7 @@ def expect_threads(run, server, count: int, when: str) -> None:
                 "Start the pool's threads once, at launch; the main thread only accepts and queues connections.")
 
 
-@check("protocol", "speaks SMOP as in lab 10: LOGIN, OPER (one sent in pieces), LOGOUT and ko replies", points=2)
+@check("protocol", "speaks SMOP as in lab 10: LOGIN, OPER (one sent in pieces), LOGOUT and ko replies", points=1)
 def check_protocol(run):
     server = start_server(run, "2", "20")
     peer = run.connect(run.net.zeus, SERVER_PORT)

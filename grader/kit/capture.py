@@ -54,6 +54,7 @@ class Capture:
         self.packets: list[Packet] = []
         self.dropped = 0          # 1 once a packet came beyond the bounds (the recording then ends)
         self.missed = 0           # packets the kernel dropped while the recording could not keep up
+        self.stopped_at = 0.0     # when the recording ended (seconds since the epoch)
         self._kept_bytes = 0
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -75,6 +76,8 @@ class Capture:
 
     def stop(self) -> None:
         """Record what is already queued, then close."""
+        if self._socket is not None:
+            self.stopped_at = time.time()
         if self._thread is not None:
             os.write(self._stop_write, b"x")
             self._thread.join(timeout=5)

@@ -22,4 +22,6 @@ class Line:
         return re.compile(self.pattern, re.IGNORECASE)
 
     def describe(self) -> str:
+        if self.english == self.shows:
+            return f'"{self.shows}"'
         return f'"{self.shows}" (or "{self.english}")'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import signal
 import time
 import traceback
@@ -34,12 +35,13 @@ def grace(timeout: float) -> float:
     return min(GRACE, timeout)
 
 
-def replay_command(ctx: RunContext, check_id: str) -> str:
+def replay_command(ctx: RunContext, check_id: str, seeded: bool) -> str:
     """The command that runs one check again as it ran here: same programs,
-    same seed (the same random choices), its files kept."""
-    submission = f" --submission {ctx.submission}" if ctx.submission else ""
+    same seed if it drew from it (the same random choices), its files kept."""
+    submission = f" --submission {shlex.quote(ctx.submission)}" if ctx.submission else ""
+    seed = f" --seed {ctx.seed}" if seeded else ""
     sanitize = " --sanitize" if ctx.sanitize else ""
-    return f"grader/grade{submission} --check {check_id} --seed {ctx.seed}{sanitize} --keep"
+    return f"grader/grade{submission} --check {check_id}{seed}{sanitize} --keep"
 
 
 class GradingPlugin:
@@ -91,7 +93,7 @@ class GradingPlugin:
         })
         error = call.excinfo.value if call.excinfo else None
         session: Session | None = getattr(item, "grading_session", None)
-        replay = replay_command(self.ctx, spec.id)
+        replay = replay_command(self.ctx, spec.id, session is not None and session.seeded)
         if call.when == "setup" and error is not None:
             if isinstance(error, CheckSkipped):
                 record.update(status="skipped", output=f"Not run: {error}")

@@ -50,8 +50,9 @@ class Session:
         self.net = Network(ctx.slot, private_hosts=self.isolation.isolated)
         self.deadline = Deadline(spec.timeout)
         # The check's own random choices: the same seed and check, the same choices.
-        self.rng = random.Random(f"{ctx.seed}/{spec.id}")
-        self.adversary = adversary.Adversary(self.rng)
+        self._rng = random.Random(f"{ctx.seed}/{spec.id}")
+        self.seeded = False  # whether the check drew anything from the seed
+        self.adversary = adversary.Adversary(self._rng)
         self.files = Path(ctx.work_dir) / "checks" / spec.key  # the check's capture (and, with --keep, more)
         self.transcript = Transcript()
         self.programs: list[Program] = []
@@ -62,6 +63,12 @@ class Session:
         if spec.needs_hosts and not self.net.private_hosts:
             raise CheckSkipped("this check needs the grader's private hosts file (zeus, moon, "
                                "www.google.be), which needs namespaces; they are not available here")
+
+    @property
+    def rng(self) -> random.Random:
+        """The check's random choices (its replay command then gives the seed)."""
+        self.seeded = True
+        return self._rng
 
     # --- programs ------------------------------------------------------------
 
@@ -348,6 +355,7 @@ class Session:
         time), each piece a segment of its own, and wait until `reader` has
         read each piece before sending the next: a program that takes one
         read() for a whole message then sees only part of it, every time."""
+        self.seeded = True
         pieces = self.adversary.pieces(data)
         how = adversary.describe(pieces)
         with self.transcript.step(f"send {show_wire(data)}" + (f" ({what})" if what else "")

@@ -14,6 +14,7 @@ States carry the course's names (the kernel says SYN_RECV and CLOSE).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, replace
 
 from .seqdiagram import Diagram, Endpoint, Segment
@@ -22,11 +23,14 @@ KERNEL_SOURCE = "from the kernel (tracepoint sock:inet_sock_set_state)"
 CAPTURE_SOURCE = "inferred from the captured segments by RFC 793's rules"
 MINI_SOCKET_NOTE = ("read from the captured FIN: a socket closed by its program in FIN_WAIT2 is handed to a "
                     "mini-socket, which the kernel's trace does not follow")
+BORN_NOTE = ("the connection's own socket is made from the listening one when the handshake's last ACK arrives "
+             "(until then the listening socket answered for it): it starts in SYN_RCVD")
 REFUSED_NOTE = "nothing listened on the port: the server's kernel answered the SYN with a reset"
 TIME_WAIT_NOTE = ("the kernel's trace says CLOSED here: it hands the connection to a time-wait "
                   "socket, which `ss -tan` shows as TIME-WAIT for 60 s")
 _KERNEL_NAMES = {"TCP_SYN_RECV": "SYN_RCVD", "TCP_NEW_SYN_RECV": "SYN_RCVD", "TCP_CLOSE": "CLOSED"}
 SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
+NOTE_WIDTH = 96      # columns of a timeline's notes (the feedback indents them)
 CLOCK_SLACK = 0.005  # seconds: packet times (realtime) and trace times (monotonic) compared
 
 
@@ -70,6 +74,8 @@ def of_connection(changes: list[StateChange], left: Endpoint, right: Endpoint,
             change = replace(change, new="TIME_WAIT", note=TIME_WAIT_NOTE)
         elif change.local == left and change.old == "SYN_SENT" and change.new == "CLOSED" and left in resets_to:
             change = replace(change, note=REFUSED_NOTE)
+        elif change.old == "LISTEN" and change.new == "SYN_RCVD":
+            change = replace(change, note=BORN_NOTE)
         told.append(change)
     for side, other in ((left, right), (right, left)):
         last = next((c for c in reversed(told) if c.local == side), None)
@@ -146,14 +152,18 @@ def timeline(changes: list[StateChange], diagram: Diagram, start: float) -> str:
     left, _ = diagram.endpoints
     column = 40
     lines = [f"{'time ms':>9}   {diagram.left.ljust(column)}{diagram.right}"]
-    notes = []
+    notes: list[str] = []
     for change in changes:
-        text = f"{change.old} → {change.new}" + ("*" if change.note else "")
+        text = f"{change.old} → {change.new}"
+        if change.note:
+            if change.note not in notes:
+                notes.append(change.note)
+            text += f" ({notes.index(change.note) + 1})"
         cells = text.ljust(column) if change.local == left else " " * column + text
         lines.append(f"{(change.time - start) * 1000:>9.3f}   {cells}".rstrip())
-        if change.note and change.note not in notes:
-            notes.append(change.note)
-    return "\n".join(lines + [f"* {note}" for note in notes])
+    footnotes = [textwrap.fill(f"({number}) {note}", width=NOTE_WIDTH, subsequent_indent="    ")
+                 for number, note in enumerate(notes, start=1)]
+    return "\n".join(lines + footnotes)
 
 
 def to_dicts(changes: list[StateChange], diagram: Diagram, start: float) -> list[dict]:

@@ -79,7 +79,9 @@ class Traffic:
             except OSError as error:
                 why = f"the kernel's trace could not be read ({error.strerror or error})"
             else:
-                traced = tcpstates.of_connection(self.kernel_changes, left, right, found)
+                # What happened after the recording ended has no segments to show it.
+                recorded = [c for c in self.kernel_changes if c.time <= self.capture.stopped_at]
+                traced = tcpstates.of_connection(recorded, left, right, found)
                 if traced:
                     return traced, tcpstates.KERNEL_SOURCE
                 why = "the kernel's trace has no record of this connection"

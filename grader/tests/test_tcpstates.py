@@ -58,7 +58,7 @@ def test_a_refused_connection_is_a_reset_in_syn_sent():
     assert path(changes, SERVER) == []   # no socket on that side
     diagram = layout(found)
     text = timeline(changes, diagram, diagram.start)
-    assert "SYN_SENT → CLOSED*" in text and text.endswith(f"* {REFUSED_NOTE}")
+    assert "SYN_SENT → CLOSED (1)" in text and text.endswith(f"(1) {REFUSED_NOTE}")
 
 
 def kernel(time, local, remote, old, new) -> str:
@@ -107,7 +107,7 @@ def timeline_paths(output: str) -> tuple[str, list[str], list[str]]:
             break
         on_right = len(row[:right_column].split()) == 1   # only the time before the right column
         cell = row[right_column:] if on_right else row[:right_column].split(None, 1)[1]
-        old, new = (part.strip(" *") for part in cell.split("→"))
+        old, new = (re.sub(r"\s*\(\d+\)$", "", part.strip()) for part in cell.split("→"))
         side = sides[on_right]
         side.extend([new] if side else [old, new])
     return heading, sides[0], sides[1]
