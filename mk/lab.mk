@@ -11,6 +11,10 @@
 #   SAN=list     build with sanitizers, e.g. SAN=address,undefined or SAN=thread
 #   EXTRA_CXXFLAGS=...  added last (the kit's tests use -Werror on the reference)
 #
+# Each source is compiled on its own into an object file under $(OUT)/obj/,
+# and each program P is linked from P.o and the objects of COMMON_SRCS: after
+# an edit, only the edited file is compiled again.
+#
 # Warnings are feedback, never a build failure: there is no -Werror here.
 
 CXX      ?= g++
@@ -32,17 +36,26 @@ CXXFLAGS += $(SANFLAGS) $(EXTRA_CXXFLAGS)
 LDFLAGS  += $(SANFLAGS)
 
 BINARIES := $(addprefix $(OUT)/,$(PROGRAMS))
+# One folder of objects per sanitizer setting (obj/plain, obj/thread...):
+# a program is never linked from objects compiled with other checks.
+OBJ      := $(OUT)/obj/$(or $(strip $(SAN)),plain)
+# Objects are named after their sources: ../08-tcp-lib/TCP.cpp gives $(OBJ)/TCP.o
+objects   = $(addprefix $(OBJ)/,$(notdir $(1:.cpp=.o)))
 
 .PHONY: all clean asan tsan
 .DEFAULT_GOAL := all
 
 all: $(BINARIES)
 
-# -MMD is not used on purpose: a lab is a handful of files, and listing
-# COMMON_SRCS and HEADERS as prerequisites keeps rebuilds correct.
-$(OUT)/%: %.cpp $(COMMON_SRCS) $(HEADERS)
-	@mkdir -p $(OUT)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -o $@ $< $(COMMON_SRCS) $(LDFLAGS) $(LDLIBS)
+$(BINARIES): $(OUT)/%: $(OBJ)/%.o $(call objects,$(COMMON_SRCS))
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Each object depends on its source and on every header. -MMD is not used on
+# purpose: a lab is a handful of files, and listing HEADERS keeps rebuilds correct.
+$(foreach src,$(PROGRAMS:=.cpp) $(COMMON_SRCS),$(eval $(call objects,$(src)): $(src) $(HEADERS)))
+$(OBJ)/%.o:
+	@mkdir -p $(OBJ)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $(filter %.cpp,$^)
 
 # Convenience targets for students: sanitizer builds in a folder of their own.
 asan:
@@ -53,4 +66,4 @@ tsan:
 
 clean:
 	rm -f $(BINARIES)
-	rm -rf asan tsan
+	rm -rf $(OUT)/obj asan tsan

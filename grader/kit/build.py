@@ -24,6 +24,7 @@ from .text import cut
 
 BUILD_TIMEOUT = 180  # seconds for one lab's make
 BUILDS_KEPT = 2000   # lab builds kept in the cache (about 250 KB each), the newest
+CCACHE_SIZE = "500M" # bound of the compiler cache (ccache drops its oldest objects beyond it)
 LOG_LIMIT = 20000
 
 
@@ -103,7 +104,10 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
     kit_files = {p.name for p in lab.kit_dir.iterdir()}  # the Makefile, the handout...
     build.ignored = sorted(p.name for p in folder.iterdir()
                            if p.name not in wanted and p.name not in kit_files and not p.name.startswith(".")
-                           and not (p.is_file() and os.access(p, os.X_OK)))
+                           and not (p.is_file() and os.access(p, os.X_OK)) and not (p.name == "obj" and p.is_dir()))
+    # Every path make is given is relative to the build folder: the compiler's
+    # commands, hence its messages and the compiler cache's keys, are the same
+    # in every grading.
     variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
     if library is not None:
         for variable, library_lab, folder in library.parts:
@@ -116,7 +120,7 @@ def build_lab(lab: Lab, submission: Path, work: Path, sanitize: bool = False, *,
                     build.copied.append(f"{library_lab.name}/{file} ({library.label})")
                 else:
                     build.missing.append(f"{library_lab.name}/{file} ({library.label})")
-            variables.append(f"{variable}={library_dir}")
+            variables.append(f"{variable}={library_lab.name}")
     if sanitize:
         variables.append("SAN=address,undefined")
     _build_programs(build, variables, thread_sanitized)
@@ -192,6 +196,7 @@ def _prune(root: Path, keep: int) -> None:
 def _make_programs(build: LabBuild, variables: list[str], thread_sanitized: tuple[str, ...]) -> None:
     build_dir = build.dir
     build.log = _make(["-C", str(build_dir), *variables])
+    shutil.rmtree(build_dir / "obj", ignore_errors=True)  # the object files: only the programs stay
     built = [p for p in build.programs if (build_dir / p).is_file() and os.access(build_dir / p, os.X_OK)]
     tsan = [name for name in thread_sanitized if name in built]
     if tsan:
@@ -200,6 +205,7 @@ def _make_programs(build: LabBuild, variables: list[str], thread_sanitized: tupl
         for program in tsan:
             if not (build_dir / "tsan" / program).is_file():
                 build.log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + log
+        shutil.rmtree(build_dir / "tsan" / "obj", ignore_errors=True)
 
 
 def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:
@@ -211,7 +217,7 @@ def build_test_suite(build: LabBuild, makefile: Path) -> dict[str, str | None]:
 
     def one(flavour: str, extra: list[str]) -> tuple[str, str | None, str]:
         out = build.dir / flavour.replace(program, "tests")
-        arguments = ["-f", str(makefile), f"LIB_DIR={build.dir}", f"OUT={out}", *extra]
+        arguments = ["-C", str(build.dir), "-f", str(makefile), "LIB_DIR=.", f"OUT={out.name}", *extra]
         cache = _object_cache(makefile, build, extra)
         if cache is None:
             log = _make(arguments)
@@ -315,6 +321,7 @@ def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
         variables = [f"KIT_MK={KIT / 'mk'}", "OUT=."]
         variables += [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
         _make(["-C", str(folder), *variables, *programs])
+        shutil.rmtree(folder / "obj", ignore_errors=True)  # the cache keeps the programs only
 
     target = work / "reference" / lab.name
     target.mkdir(parents=True, exist_ok=True)
@@ -331,13 +338,38 @@ def _kit_sources(folder: Path) -> list[Path]:
 
 def _make(arguments: list[str]) -> str:
     """Run make -k; its output (compiler messages), bounded."""
+    compiler, settings = _compiler_cache()
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("CCACHE_")}
     try:
-        made = subprocess.run(["make", "-k", "-s", *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT, env={**os.environ, "LC_ALL": "C"})
+        made = subprocess.run(["make", "-k", "-s", *arguments, *compiler], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT,
+                              env={**environment, **settings, "LC_ALL": "C"})
         log = made.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired as expired:
         log = (expired.stdout or b"").decode(errors="replace") + f"\n(make was stopped after {BUILD_TIMEOUT} s)"
     return cut(_drop_make_noise(log), LOG_LIMIT)
+
+
+def _compiler_cache() -> tuple[list[str], dict[str, str]]:
+    """(make arguments, environment) that compile through ccache where it is
+    installed, with its cache in the grader's cache folder: a translation unit
+    compiled before with the same flags (the kit's library in every library
+    variant, the files a submission graded again did not change) is not
+    compiled again, and ccache shows its compiler messages again. Without
+    ccache (or a cache folder), plain g++: grading does not depend on it."""
+    root = _cache_root("ccache") if shutil.which("ccache") else None
+    if root is None:
+        return [], {}
+    return ["CXX=ccache g++"], {
+        "CCACHE_DIR": str(root),
+        "CCACHE_CONFIGPATH": str(root / "ccache.conf"),  # and not a system-wide configuration
+        "CCACHE_MAXSIZE": CCACHE_SIZE,
+        # Build folders differ between gradings and the commands name none
+        # (paths relative to the build folder): the debug information then
+        # names the folder of the first grading that compiled the unit, as
+        # the programs of the cached lab builds already do.
+        "CCACHE_NOHASHDIR": "1",
+    }
 
 
 def _drop_make_noise(log: str) -> str:
