@@ -91,8 +91,8 @@ print(rows[sys.argv[1]][next(c for c in rows[sys.argv[1]] if c.startswith(sys.ar
     cp -r "$KIT/solutions/01-creation-socket" "$KIT/solutions/08-tcp-lib" "$WORK/sub/"
     sed -i 's/std::printf("pid = %d\\n", static_cast<int>(getpid()));/std::printf("pid = %d\\n", 1);/' \
         "$WORK/sub/01-creation-socket/CreationSocket.cpp"
-    "$KIT/grader/grade" --submission "$WORK/sub" --lab 01 08 --format json --output "$WORK/teacher.json"
-    "$WORK/socket-lab-kit/grader/grade" --submission "$WORK/sub" --lab 01 08 --format json --output "$WORK/student.json"
+    "$KIT/grader/grade" --submission "$WORK/sub" --lab 01 08 --seed 7 --format json --output "$WORK/teacher.json"
+    "$WORK/socket-lab-kit/grader/grade" --submission "$WORK/sub" --lab 01 08 --seed 7 --format json --output "$WORK/student.json"
     run "$PY" - "$WORK/teacher.json" "$WORK/student.json" <<'EOF'
 import json, re, sys
 teacher, student = (json.load(open(p)) for p in sys.argv[1:])

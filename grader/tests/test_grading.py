@@ -72,6 +72,7 @@ def mutant_results(tmp_path_factory) -> dict[Path, dict | BaseException]:
                                 "--seed", "1", *scored_checks(lab), env={"SLK_TIMEOUT_SCALE": "0.3"})
         except BaseException as error:  # reported by that mutant's own test
             return patch, error
+    tmp_path_factory.getbasetemp()  # made once here: mktemp() from two threads at once may race to make it
     with ThreadPoolExecutor(max_workers=MUTANT_WORKERS) as pool:
         return dict(pool.map(grade_mutant, enumerate(MUTANTS)))
 
@@ -165,15 +166,17 @@ def test_course_programs_score_as_documented():
     for what they do, except lab 02's, whose names are fixed in its code, and
     the TCP library and the SMOP servers, whose defects the checks exist to catch
     (unbounded copies, a '#' look-ahead, strtok on malformed requests, a login
-    state that outlives its connection, an unchecked queue)."""
+    state that outlives its connection, a socket left open after LOGOUT, an
+    unchecked queue)."""
     labs = sorted(folder.name for folder in COURSE.iterdir())
     results = grade("--submission", str(COURSE), "--lab", *labs, *scored_checks(*labs),
                     env={"SLK_TIMEOUT_SCALE": "0.3"})
     failed = {id for id, status in outcome(results).items() if status != "passed"}
     library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
                                                        "interrupts", "errors", "accept", "decoder", "sanitizers")}
-    smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent")} \
-        | {"11-smop-pool/protocol", "11-smop-pool/queue-full"}
+    smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent",
+                                                  "adversaries")} \
+        | {"11-smop-pool/protocol", "11-smop-pool/queue-full", "11-smop-pool/half-close"}
     # ThreadSanitizer sees the course's races only when its threads happen to
     # overlap (it orders threads through socket I/O): either outcome is right.
     either = {"10-smop-threads/data-races", "11-smop-pool/data-races"}
@@ -183,6 +186,8 @@ def test_course_programs_score_as_documented():
     assert 'end the frame at the first "#)"' in feedback["08-tcp-lib/lib-hashpayload"]
     assert "TAILLE_MAX_DATA" in feedback["08-tcp-lib/lib-bound"] and "SIGSEGV" in feedback["08-tcp-lib/lib-bound"]
     assert "FrameDecoder" in feedback["08-tcp-lib/lib-decoder"]  # the course's library predates it
+    # After LOGOUT the course's thread returns without closing the socket.
+    assert "Once the pending replies are sent, close the connection." in feedback["11-smop-pool/half-close"]
 
 
 def test_a_library_defect_costs_points_once(tmp_path):
