@@ -21,7 +21,8 @@ from .capture import Packet
 from .text import escape_bytes
 
 WIDTH = 100
-FLAG_NAMES = (("SYN", 0x02), ("FIN", 0x01), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10))
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10  # TCP header flag bits
+FLAG_NAMES = (("SYN", SYN), ("FIN", FIN), ("RST", RST), ("PSH", PSH), ("ACK", ACK))
 SHOWN_PAYLOAD = 16   # payload bytes quoted in a label
 
 Endpoint = tuple[str, int]
@@ -118,7 +119,7 @@ def layout(found: list[Segment], names: dict[str, str] | None = None, max_segmen
     if not found:
         return None
     names = names or {}
-    first = next((s for s in found if s.flags & 0x02 and not s.flags & 0x10), found[0])
+    first = next((s for s in found if s.flags & SYN and not s.flags & ACK), found[0])
     left, right = first.source, first.destination
     roles = {left: "client", **(roles or {})}
     ours = [s for s in found if {s.source, s.destination} == {left, right}]
@@ -168,11 +169,11 @@ def describe(segment: Segment, base: dict[Endpoint, int | None]) -> str:
         return (value - first) % (1 << 32) if first is not None else value
 
     parts = [segment.flag_text, f"seq={relative(segment.seq, segment.source)}"]
-    if segment.flags & 0x10:
+    if segment.flags & ACK:
         parts.append(f"ack={relative(segment.ack, segment.destination)}")
-    if segment.window == 0 and not segment.flags & 0x04:  # a reset's window means nothing
+    if segment.window == 0 and not segment.flags & RST:  # a reset's window means nothing
         parts.append("win=0 (zero window)")
-    elif segment.flags & 0x02:
+    elif segment.flags & SYN:
         parts.append(f"win={segment.window}")
     if segment.payload_length:
         shown = escape_bytes(segment.payload[:SHOWN_PAYLOAD])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, replace
 
-from .seqdiagram import Diagram, Endpoint, Segment
+from .seqdiagram import ACK, FIN, RST, SYN, Diagram, Endpoint, Segment
 
 KERNEL_SOURCE = "from the kernel (tracepoint sock:inet_sock_set_state)"
 CAPTURE_SOURCE = "inferred from the captured segments by RFC 793's rules"
@@ -29,7 +29,6 @@ REFUSED_NOTE = "nothing listened on the port: the server's kernel answered the S
 TIME_WAIT_NOTE = ("the kernel's trace says CLOSED here: it hands the connection to a time-wait "
                   "socket, which `ss -tan` shows as TIME-WAIT for 60 s")
 _KERNEL_NAMES = {"TCP_SYN_RECV": "SYN_RCVD", "TCP_NEW_SYN_RECV": "SYN_RCVD", "TCP_CLOSE": "CLOSED"}
-SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
 NOTE_WIDTH = 96      # columns of a timeline's notes (the feedback indents them)
 CLOCK_SLACK = 0.005  # seconds: packet times (realtime) and trace times (monotonic) compared
 
