@@ -69,3 +69,10 @@ OPERATION_PROMPT = Line("Operation (ex: 5 * 3, <CTRL-C> pour fin) : ", "Operatio
                         rf"\bop{E}ration[^:\n]*:")
 RESULT = Line("Résultat = <result>", "Result = <result>", rf"\br(?:e|é)sult(?:at)?\s*[=:]\s*(?P<value>-?\d+)")
 ERROR_REPLY = Line("Erreur : <reason>", "Error: <reason>", r"\b(?:erreur|error)\s*:\s*(?P<reason>[^\r\n]+)")
+
+# Lab 13: the UDP client (its prompt and results are those of labs 10-11).
+NO_ANSWER = Line("Pas de reponse du serveur.", "No answer from the server.",
+                 rf"\b(?:pas\s+de\s+r{E}ponse|no\s+(?:answer|reply))")
+SERVER_FOUND = Line("Serveur trouve : <name> (<ip>:<port>)", "Server found: <name> (<ip>:<port>)",
+                    rf"\b(?:serveur\s+trouv{E}|server\s+found)\s*:\s*(?P<name>\S+)\s*\(\s*(?P<ip>[0-9.]+):(?P<port>\d+)\s*\)")
+EACCES = r"permission denied"

@@ -25,9 +25,10 @@ import time
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar
 
-from . import adversary, procfs, sandbox, snapshot
+from . import adversary, datagram, procfs, sandbox, snapshot
 from .check import CheckSpec
 from .context import RunContext
+from .lan import Lan, LanUnavailable
 from .lines import Line
 from .network import Network
 from .peer import Listener, Peer, bind_probe, connect
@@ -58,6 +59,9 @@ class Session:
         self.programs: list[Program] = []
         self.peers: list[Peer] = []
         self.listeners: list[Listener] = []
+        self.endpoints: list[datagram.Endpoint] = []  # the grader's UDP sockets
+        self.relays: list[datagram.Relay] = []
+        self.lans: list[Lan] = []
         self.measured = ""  # a measurement to report with the check (run.report_measurement)
         self.traffic = Traffic(ctx, self.isolation.isolated)  # its packets and TCP states
         if spec.needs_hosts and not self.net.private_hosts:
@@ -529,6 +533,67 @@ class Session:
         error it gets, or None)."""
         return bind_probe(port)
 
+    # --- datagrams (UDP) -------------------------------------------------------
+
+    def udp(self, host: str, port: int = 0, broadcast: bool = False) -> datagram.Endpoint:
+        """A UDP socket of the grader's, bound to host:port (0: any free port)."""
+        with self.transcript.step(f"the grader opens a UDP socket on {self._named(host)}"
+                                  + (f":{port}" if port else "")) as step:
+            endpoint = datagram.Endpoint(host, port, broadcast)
+            self.endpoints.append(endpoint)
+            step.outcome = f"bound to {endpoint.local[0]}:{endpoint.local[1]}"
+        return endpoint
+
+    def send_datagram(self, endpoint: datagram.Endpoint, data: bytes, to: tuple[str, int], what: str = "") -> None:
+        with self.transcript.step(f"send the datagram {show_wire(data)} from {endpoint.local[0]}:{endpoint.local[1]} "
+                                  f"to {self._named(to[0])}:{to[1]}" + (f" ({what})" if what else "")):
+            try:
+                endpoint.send(data, to)
+            except OSError as error:
+                self.fail(f"the grader can send a datagram to {to[0]}:{to[1]}",
+                          f"sendto() failed: {error.strerror or error}")
+
+    def receive_datagram(self, endpoint: datagram.Endpoint, who: str, hint: str = "",
+                         timeout: float | None = None) -> datagram.Datagram:
+        """The next datagram that comes to endpoint (fail if none comes in time)."""
+        with self.transcript.step(f"wait for a datagram from {who} at {endpoint.local[0]}:{endpoint.local[1]}") as step:
+            got = endpoint.receive(self.deadline.until(timeout))
+            if got is None:
+                waited = self.deadline.seconds if timeout is None else timeout
+                self.fail(f"a datagram from {who}", f"none came within {waited:g} s",
+                          hint or "Answer every request with one datagram, sent with sendto() to the address "
+                                  "recvfrom() gave.")
+            step.outcome = f"{show_wire(got.data)} from {got.sender[0]}:{got.sender[1]}"
+        return got
+
+    def relay(self, listen: tuple[str, int], server: tuple[str, int], plan: datagram.Plan,
+              what: str) -> datagram.Relay:
+        """A relay between the clients that send to `listen` and the server,
+        losing what plan says (see datagram.Relay)."""
+        with self.transcript.step(f"the grader relays datagrams between {self._named(listen[0])}:{listen[1]} and "
+                                  f"the server at {self._named(server[0])}:{server[1]}: {what}") as step:
+            relay = datagram.Relay(listen, server, plan)
+            self.relays.append(relay)
+            step.outcome = "relaying"
+        return relay
+
+    def lan(self, hosts: list[str]) -> Lan:
+        """A broadcast-capable network of the check's own: a namespace per host
+        (see lan.py). Skips the check where namespaces cannot be made."""
+        if not self.isolation.isolated:
+            raise CheckSkipped("this check builds a network of namespaces of its own, which cannot be made here")
+        with self.transcript.step(f"make an Ethernet of the check's own: a bridge here, and {' and '.join(hosts)} "
+                                  "in network namespaces of their own, each joined to it by a veth pair") as step:
+            try:
+                lan = Lan(hosts)
+            except LanUnavailable as error:
+                raise CheckSkipped(f"this check needs a network of namespaces, which this kernel would not "
+                                   f"make: {error}") from error
+            self.lans.append(lan)
+            step.outcome = ", ".join(f"{host} {address}" for host, address in lan.addresses.items()) + \
+                f", the grader {lan.grader}, broadcast {lan.broadcast}"
+        return lan
+
     # --- looking at sockets ---------------------------------------------------
 
     def fds(self, program: Program) -> list[procfs.FdInfo]:
@@ -701,6 +766,8 @@ class Session:
                 peer.close()
         for listener in self.listeners:
             listener.close()
+        for closing in (*self.relays, *self.endpoints, *self.lans):
+            closing.close()
         self.traffic.stop()
         if self.ctx.keep:
             self._keep_outputs()
