@@ -53,7 +53,7 @@ def ask(run, server, endpoint, request: str | bytes, expected: str, hint: str = 
 
 
 def expect_reply(run, server, endpoint, expected: str, hint: str = "", timeout: float = 3.0) -> str:
-    got = run.receive_datagram(endpoint, server.name, timeout=timeout)
+    got = run.receive_datagram(endpoint, server.name, hint, timeout=timeout)
     reply = got.data.decode(errors="replace")
     shown = expected.replace(ERROR, "<id>#ERREUR#<reason>").replace(KO, "#ko#<reason>").replace("\\", "")
     run.require(re.fullmatch(expected, reply) is not None, f"the datagram {shown}", f"the datagram {got.data!r}",
@@ -249,7 +249,7 @@ def relayed_server(run, plan, what: str):
 
 
 @check("retries", "ClientUDP sends the same request again when the request or its reply is lost (the relay loses "
-                  "the first copy, where the seed says), and prints the right result", points=1)
+                  "the first copy, where the seed says), and prints the right result", points=1, timeout=15)
 def check_retries(run):
     order = run.rng.sample([REQUEST, REPLY], 2)
     operations = [(run.rng.randint(-999, 999), "+", run.rng.randint(1, 999)),
@@ -280,7 +280,8 @@ def check_retries(run):
 
 
 @check("no-answer", f"ClientUDP gives up when nothing comes back: at most {TRIES} copies, {int(WAIT * 1000)} ms "
-                    "apart, then \"no answer\" and a non-zero exit status", points=1)
+                    "apart, then \"no answer\" and a non-zero exit status", points=1,
+       timeout=15)
 def check_no_answer(run):
     relay = relayed_server(run, lambda direction, rank, data: DROP, "it loses every datagram")
     client = start_client(run, run.net.zeus)

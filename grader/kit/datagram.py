@@ -95,6 +95,10 @@ class Relay:
         self._thread = threading.Thread(target=self._run, name="udp-relay", daemon=True)
         self._thread.start()
 
+    def ends(self) -> list[Address]:
+        """The relay's own addresses: where clients send, and its sockets towards the server."""
+        return [self.front.local, *(back.local for back in self._backs.values())]
+
     def seen(self, direction: str) -> list[Relayed]:
         with self._lock:
             return [entry for entry in self.log if entry.direction == direction]

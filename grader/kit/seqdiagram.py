@@ -24,6 +24,7 @@ WIDTH = 100
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10  # TCP header flag bits
 FLAG_NAMES = (("SYN", SYN), ("FIN", FIN), ("RST", RST), ("PSH", PSH), ("ACK", ACK))
 SHOWN_PAYLOAD = 16   # payload bytes quoted in a label
+TCP = 6              # the IP protocol numbers
 
 Endpoint = tuple[str, int]
 
@@ -48,25 +49,32 @@ class Segment:
         return "-".join(names) or "(no flags)"
 
 
+def ip_packet(data: bytes) -> tuple[int, str, str, int, int] | None:
+    """(protocol, source, destination, where its payload starts, where the IP
+    packet ends) of a captured Ethernet frame carrying IPv4 or IPv6, or None."""
+    if len(data) < 14:
+        return None
+    ethertype = struct.unpack_from("!H", data, 12)[0]
+    if ethertype == 0x0800 and len(data) >= 34:
+        header = (data[14] & 0x0F) * 4
+        total = struct.unpack_from("!H", data, 16)[0]
+        return (data[23], str(ipaddress.IPv4Address(data[26:30])), str(ipaddress.IPv4Address(data[30:34])),
+                14 + header, 14 + total)
+    if ethertype == 0x86DD and len(data) >= 54:
+        total = 40 + struct.unpack_from("!H", data, 18)[0]
+        return data[20], str(ipaddress.IPv6Address(data[22:38])), str(ipaddress.IPv6Address(data[38:54])), 54, 14 + total
+    return None
+
+
 def segments(packets: list[Packet]) -> list[Segment]:
     """The TCP segments among captured Ethernet frames (IPv4 and IPv6)."""
     found = []
     for packet in packets:
         data = packet.data
-        if len(data) < 14:
+        parsed = ip_packet(data)
+        if parsed is None or parsed[0] != TCP:
             continue
-        ethertype = struct.unpack_from("!H", data, 12)[0]
-        if ethertype == 0x0800 and len(data) >= 34 and data[23] == 6:
-            header = (data[14] & 0x0F) * 4
-            total = struct.unpack_from("!H", data, 16)[0]
-            source, destination = str(ipaddress.IPv4Address(data[26:30])), str(ipaddress.IPv4Address(data[30:34]))
-            tcp, ip_end = 14 + header, 14 + total
-        elif ethertype == 0x86DD and len(data) >= 54 and data[20] == 6:
-            total = 40 + struct.unpack_from("!H", data, 18)[0]
-            source, destination = str(ipaddress.IPv6Address(data[22:38])), str(ipaddress.IPv6Address(data[38:54]))
-            tcp, ip_end = 54, 14 + total
-        else:
-            continue
+        _, source, destination, tcp, ip_end = parsed
         if len(data) < tcp + 20:
             continue
         sport, dport, seq, ack, offset_flags, window = struct.unpack_from("!HHIIHH", data, tcp)

@@ -722,7 +722,12 @@ class Session:
         """What the check's network carried (see traffic.py); the capture is
         kept as a .pcap with the check's files."""
         ends = [peer.local for peer in self.peers] + [listener.address for listener in self.listeners]
-        return self.traffic.sections(self.net.names(), {(host, port): "grader" for host, port in ends}, self.files)
+        ends += [endpoint.local for endpoint in self.endpoints]
+        roles = {(host, port): "grader" for host, port in ends}
+        relay_ends = {end for relay in self.relays for end in relay.ends()}
+        roles.update({end: "relay" for end in relay_ends})
+        fates = [entry.fate == datagram.DROP for relay in self.relays for entry in relay.log]
+        return self.traffic.sections(self.net.names(), roles, self.files, (relay_ends, fates))
 
     def keep_file(self, name: str, text: str) -> None:
         """One of the check's files, kept with --keep."""

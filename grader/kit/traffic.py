@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from . import kerneltrace, seqdiagram, tcpstates
+from . import datagramlog, kerneltrace, seqdiagram, tcpstates
 from .capture import Capture
 from .context import RunContext
 from .text import indent_block
 
-DIAGRAM_SEGMENTS = 20  # segments of a connection drawn in a feedback (its first and last ten)
+DIAGRAM_SEGMENTS = 20  # segments of a connection (or datagrams) drawn in a feedback: the first and last ten
 
 
 class Traffic:
@@ -43,19 +43,33 @@ class Traffic:
             return None, f"the kernel's trace could not be read ({error.strerror or error})"
         return reader, ""
 
-    def sections(self, names: dict[str, str], roles: dict[seqdiagram.Endpoint, str], folder: Path) -> list[str]:
+    def sections(self, names: dict[str, str], roles: dict[seqdiagram.Endpoint, str], folder: Path,
+                 relayed: tuple[set[seqdiagram.Endpoint], list[bool]] = (set(), [])) -> list[str]:
         """The segments of the check as a sequence diagram, and the states of the
-        first connection's two sockets (endpoints labelled by host name and
-        role); the capture is saved in folder."""
+        first connection's two sockets; its UDP datagrams as a table (endpoints
+        labelled by host name and role; relayed: a relay's addresses and, in
+        order, whether it dropped each datagram sent there); the capture is
+        saved in folder."""
         if self.capture is None:
             return []
         self.capture.stop()
-        found = seqdiagram.segments(self.capture.packets)
-        diagram = seqdiagram.layout(found, names, DIAGRAM_SEGMENTS, roles)
         capped = f" ({self.capture.capped_note()})" if self.capture.capped else ""
-        if diagram is None:
+        sections = self._tcp_sections(names, roles, capped)
+        found = datagramlog.datagrams(self.capture.packets)
+        if found:
+            sections.append(f"The UDP datagrams of the check, as captured on its loopback{capped}:\n"
+                            + indent_block(datagramlog.table(found, names, roles, DIAGRAM_SEGMENTS,
+                                                             datagramlog.losses(found, *relayed)), "  "))
+        if not sections:
             return [f"No TCP segment was captured on the check's loopback{capped}."] if capped else []
         self.save(folder)
+        return sections
+
+    def _tcp_sections(self, names: dict[str, str], roles: dict[seqdiagram.Endpoint, str], capped: str) -> list[str]:
+        found = seqdiagram.segments(self.capture.packets)
+        diagram = seqdiagram.layout(found, names, DIAGRAM_SEGMENTS, roles)
+        if diagram is None:
+            return []
         changes, source = self._state_changes(found, diagram)
         self.data = {"diagram": dataclasses.asdict(diagram), "capped": self.capture.capped,
                      "states": {"source": "kernel" if source == tcpstates.KERNEL_SOURCE else "capture",
