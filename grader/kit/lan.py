@@ -1,6 +1,8 @@
 """A small Ethernet of the check's own, for broadcasts.
 
-Loopback carries no broadcast, so a check that broadcasts builds a network:
+Loopback is one host: two servers cannot both have port 50000 there, nor
+answer a broadcast from addresses of their own. So a check that broadcasts
+builds a network:
 a bridge in the check's own network namespace (the grader's side, where the
 client runs), and one network namespace per named host ("zeus", "moon"),
 each joined to the bridge by a veth pair:

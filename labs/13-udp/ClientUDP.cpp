@@ -4,7 +4,8 @@
 // twice, or late: so each request carries an id, the client waits for the
 // reply with that id only, and sends the same datagram again when none came
 // in time. After kEssais copies without a reply it says so and ends with
-// status 1. Ctrl-D (end of input) or Ctrl-C ends it.
+// status 1. Ctrl-D (end of input) ends it, as does Ctrl-C (SIGINT's default
+// action: the client holds nothing that needs closing by hand).
 //
 // With --broadcast, it finds the servers instead: it broadcasts WHO to the
 // address given (e.g. 10.13.0.255, a network's broadcast address), lists
@@ -35,6 +36,7 @@ constexpr int kEssais = 3;        // copies of a request sent, at most
 constexpr int kAttenteMs = 500;   // wait for a reply after each copy, in ms
 constexpr size_t kReponseMax = 1024;  // room for a reply (a longer one is cut, and so unreadable)
 constexpr int kLigneMax = 256;    // room for a typed line
+constexpr unsigned kIdMax = 999999999;  // the largest id: 9 digits
 
 using Horloge = std::chrono::steady_clock;
 

@@ -60,6 +60,18 @@ int parse_port(const char* text)
     return static_cast<int>(value);
 }
 
+// A name WHO can answer: 1 to kNomMax printable characters, without the
+// field separator '#' and without blanks (a client reads it as one word).
+bool NomValide(std::string_view name)
+{
+    if (name.empty() || name.size() > kNomMax)
+        return false;
+    for (const char c : name)
+        if (c <= ' ' || c > '~' || c == '#')
+            return false;
+    return true;
+}
+
 }  // namespace
 
 // The text of a datagram for the log: at most kMontreMax bytes, each byte
@@ -140,9 +152,9 @@ int main(int argc, char* argv[])
 {
     // Line-buffered stdout: each line shows at once, even through a pipe.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
-    if (argc < 2 || argc > 3 || parse_port(argv[1]) == -1 || (argc == 3 && std::strlen(argv[2]) > kNomMax)) {
-        std::fprintf(stderr, "usage: ServeurUDP port [name]   (port: 1-65535, e.g. 50000; name: at most %zu "
-                             "characters)\n", kNomMax);
+    if (argc < 2 || argc > 3 || parse_port(argv[1]) == -1 || (argc == 3 && !NomValide(argv[2]))) {
+        std::fprintf(stderr, "usage: ServeurUDP port [name]   (port: 1-65535, e.g. 50000; name: 1 to %zu "
+                             "printable characters, no '#', no blank)\n", kNomMax);
         return EXIT_FAILURE;
     }
     std::string name;
@@ -155,6 +167,8 @@ int main(int argc, char* argv[])
             return EXIT_FAILURE;
         }
         name = host;
+        if (!NomValide(name))
+            name = "serveur";  // a host name WHO cannot carry
     }
 
     // TODO: install the SIGINT handler; a SOCK_DGRAM socket bound to INADDR_ANY and the port; print "Demarrage du serveur."; then forever: recvfrom() with MSG_TRUNC into a buffer of kRequeteMax bytes (retry on EINTR), build the Reponse(), log it, sendto() the address the datagram came from (a failed sendto is reported; the server goes on)

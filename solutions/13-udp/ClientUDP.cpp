@@ -4,7 +4,8 @@
 // twice, or late: so each request carries an id, the client waits for the
 // reply with that id only, and sends the same datagram again when none came
 // in time. After kEssais copies without a reply it says so and ends with
-// status 1. Ctrl-D (end of input) or Ctrl-C ends it.
+// status 1. Ctrl-D (end of input) ends it, as does Ctrl-C (SIGINT's default
+// action: the client holds nothing that needs closing by hand).
 //
 // With --broadcast, it finds the servers instead: it broadcasts WHO to the
 // address given (e.g. 10.13.0.255, a network's broadcast address), lists
@@ -35,6 +36,7 @@ constexpr int kEssais = 3;        // copies of a request sent, at most
 constexpr int kAttenteMs = 500;   // wait for a reply after each copy, in ms
 constexpr size_t kReponseMax = 1024;  // room for a reply (a longer one is cut, and so unreadable)
 constexpr int kLigneMax = 256;    // room for a typed line
+constexpr unsigned kIdMax = 999999999;  // the largest id: 9 digits
 
 using Horloge = std::chrono::steady_clock;
 
@@ -157,8 +159,12 @@ Issue Echange(int s, unsigned id, const std::string& request, std::string& reply
             }
             const std::string_view datagram(data, static_cast<size_t>(n));
             if (datagram.substr(0, prefix.size()) != prefix) {
-                std::printf("\t(reponse ignoree, ce n'est pas celle de la requete %u : %.*s)\n", id,
-                            static_cast<int>(n < 60 ? n : 60), data);
+                // Its id (the digits before its first '#') says whose it was; its
+                // bytes are not printed: a stray datagram may hold anything.
+                const size_t digits = datagram.find_first_not_of("0123456789");
+                const std::string_view other = datagram.substr(0, digits < 9 ? digits : 9);
+                std::printf("\t(reponse ignoree : id %.*s, la requete a l'id %u)\n", static_cast<int>(other.size()),
+                            other.data(), id);
                 continue;
             }
             reply.assign(datagram.substr(prefix.size()));
@@ -279,7 +285,7 @@ int main(int argc, char* argv[])
         std::printf("Operation (ex: 5 * 3, <CTRL-C> pour fin) : ");
         std::fflush(stdout);  // the prompt has no '\n': show it now
         if (std::fgets(line, sizeof line, stdin) == nullptr)
-            break;  // end of input
+            break;  // end of input (Ctrl-D)
         std::string_view typed(line);
         if (!typed.empty() && typed.back() == '\n')
             typed.remove_suffix(1);
@@ -297,7 +303,7 @@ int main(int argc, char* argv[])
             std::printf("Operation mal formee (ex: 5 * 3).\n");
             continue;
         }
-        ++id;  // a new request, a new id; its copies keep it
+        id = id % kIdMax + 1;  // a new request, a new id (1 to kIdMax); its copies keep it
         const std::string request =
             std::to_string(id) + "#OPER#" + op + "#" + std::string(a) + "#" + std::string(b);
         std::string reply;
@@ -320,6 +326,8 @@ int main(int argc, char* argv[])
         else
             std::printf("Erreur : reponse inattendue %s\n", reply.c_str());
     }
+    if (status == EXIT_SUCCESS)
+        std::printf("\nArret du client.\n");  // after the prompt the Ctrl-D left on its line
     if (close(s) == -1)
         std::perror("ClientUDP: close");
     return status;
