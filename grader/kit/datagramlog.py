@@ -54,23 +54,45 @@ def losses(found: list[Datagram], relay_ends: set[Endpoint], fates: list[bool]) 
     return {number for number, dropped in zip(to_relay, fates) if dropped}
 
 
-def table(found: list[Datagram], names: dict[str, str], roles: dict[Endpoint, str], max_rows: int,
-          lost: set[int] = frozenset()) -> str:
-    """The datagrams as rows (the first and last halves of max_rows of them);
-    rows numbered in `lost` are marked as lost by the relay."""
+@dataclass(frozen=True)
+class Row:
+    """One datagram of the table (number >= 1), or a gap (number 0) standing for those left out."""
+    number: int
+    ms: float       # since the first datagram
+    source: str     # "grader moon 127.1.0.2:40984"
+    destination: str
+    length: int
+    text: str       # its first bytes, escaped; or the gap's words
+    lost: bool      # lost by the relay
+
+
+def rows(found: list[Datagram], names: dict[str, str], roles: dict[Endpoint, str], max_rows: int,
+         lost: set[int] = frozenset()) -> list[Row]:
+    """The datagrams as rows (the first and last halves of max_rows of them, a
+    gap between); those numbered in `lost` marked as lost by the relay."""
     half = max_rows // 2
-    shown = [(number, datagram) for number, datagram in enumerate(found, start=1)
-             if not half < number <= len(found) - half]
-    ends = {number: [label(end, names, roles.get(end)) for end in (datagram.source, datagram.destination)]
-            for number, datagram in shown}
-    width = max(len(text) for pair in ends.values() for text in pair) + 2
-    lines = [f"{'#':>3} {'time ms':>9}   {'from':<{width}}{'to':<{width}}datagram"]
     start = found[0].time
-    for number, datagram in shown:
-        if number == len(found) - half + 1 and half < len(found) - half:
-            lines.append(f"{'':>3} {'':>9}   (… {len(found) - 2 * half} more datagrams …)")
+    result = []
+    for number, datagram in enumerate(found, start=1):
+        if half < number <= len(found) - half:
+            if number == half + 1:
+                result.append(Row(0, 0.0, "", "", 0, f"(… {len(found) - 2 * half} more datagrams …)", False))
+            continue
         quoted = escape_bytes(datagram.payload[:SHOWN]) + ("…" if datagram.length > SHOWN else "")
-        lines.append(f"{number:>3} {(datagram.time - start) * 1000:>9.3f}   "
-                     + "".join(f"{text:<{width}}" for text in ends[number])
-                     + f"{datagram.length} B \"{quoted}\"" + (LOST if number in lost else ""))
+        result.append(Row(number, (datagram.time - start) * 1000, label(datagram.source, names, roles.get(datagram.source)),
+                          label(datagram.destination, names, roles.get(datagram.destination)), datagram.length,
+                          quoted, number in lost))
+    return result
+
+
+def table(shown: list[Row]) -> str:
+    """The rows as text, their ends in columns as wide as the widest."""
+    width = max(len(end) for row in shown for end in (row.source, row.destination)) + 2
+    lines = [f"{'#':>3} {'time ms':>9}   {'from':<{width}}{'to':<{width}}datagram"]
+    for row in shown:
+        if row.number == 0:
+            lines.append(f"{'':>3} {'':>9}   {row.text}")
+            continue
+        lines.append(f"{row.number:>3} {row.ms:>9.3f}   {row.source:<{width}}{row.destination:<{width}}"
+                     f"{row.length} B \"{row.text}\"" + (LOST if row.lost else ""))
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The grading report as one self-contained HTML page (inline CSS and SVG, no
 script): score table, measurements, notes, then each check with its feedback
 and, where its network was captured, the sequence diagram, the state timeline
-and the TCP state machine with the path each side took."""
+and the TCP state machine with the path each side took, or its UDP datagrams."""
 
 from __future__ import annotations
 
@@ -67,11 +67,31 @@ def _timeline(diagram: dict, states: dict) -> str:
             f"<th>{escape(diagram.get('right', 'right side'))}</th></tr>\n" + "\n".join(rows) + "\n</table>")
 
 
+def _datagrams(trace: dict) -> str:
+    """The check's UDP datagrams as a table, those the relay lost marked."""
+    rows = []
+    for row in trace.get("datagrams", []):
+        if row["number"] == 0:
+            rows.append(f'<tr><td></td><td colspan="4">{escape(row["text"])}</td></tr>')
+            continue
+        lost = '<br><small class="failed">✘ lost by the relay</small>' if row["lost"] else ""
+        rows.append(f'<tr><td class="number">{row["number"]}</td><td class="number">{row["ms"]:.3f}</td>'
+                    f'<td>{escape(row["source"])}</td><td>{escape(row["destination"])}</td>'
+                    f'<td><code>{escape(row["text"])}</code> <small>({row["length"]} B)</small>{lost}</td></tr>')
+    capped = "<p>The capture stopped at its bound: later datagrams are not shown.</p>" if trace.get("capped") else ""
+    return ("<h4>The UDP datagrams, as captured</h4>\n" + capped + "<table>\n<tr><th>#</th><th>ms</th><th>from</th>"
+            "<th>to</th><th>datagram</th></tr>\n" + "\n".join(rows) + "\n</table>")
+
+
 def _trace(trace: dict, key: str) -> str:
-    """What the check's network showed (empty without a diagram)."""
-    diagram = trace.get("diagram")
-    if not diagram:
-        return ""
+    """What the check's network showed: its TCP diagram and states, its UDP datagrams."""
+    udp = _datagrams(trace) if trace.get("datagrams") else ""
+    tcp = _tcp(trace, key) if trace.get("diagram") else ""
+    return "\n".join(part for part in (tcp, udp) if part)
+
+
+def _tcp(trace: dict, key: str) -> str:
+    diagram = trace["diagram"]
     states = trace.get("states") or {}
     changes = states.get("changes") or []
     parts = ["<h4>The TCP segments, as captured (seq/ack relative)</h4>"]

@@ -57,9 +57,10 @@ class Traffic:
         sections = self._tcp_sections(names, roles, capped)
         found = datagramlog.datagrams(self.capture.packets)
         if found:
+            rows = datagramlog.rows(found, names, roles, DIAGRAM_SEGMENTS, datagramlog.losses(found, *relayed))
+            self.data.update(datagrams=[dataclasses.asdict(row) for row in rows], capped=self.capture.capped)
             sections.append(f"The UDP datagrams of the check, as captured on its loopback{capped}:\n"
-                            + indent_block(datagramlog.table(found, names, roles, DIAGRAM_SEGMENTS,
-                                                             datagramlog.losses(found, *relayed)), "  "))
+                            + indent_block(datagramlog.table(rows), "  "))
         if not sections:
             return [f"No TCP segment was captured on the check's loopback{capped}."] if capped else []
         self.save(folder)

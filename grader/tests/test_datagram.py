@@ -9,7 +9,7 @@ import time
 
 from kit.capture import Packet
 from kit.datagram import DROP, PASS, REPLY, REQUEST, Endpoint, Relay
-from kit.datagramlog import datagrams, losses, table
+from kit.datagramlog import datagrams, losses, rows, table
 
 
 def test_relay_loses_what_its_plan_says_and_records_everything():
@@ -67,7 +67,8 @@ def test_table_marks_what_the_relay_lost_and_names_the_ends():
                        frame(CLIENT, RELAY, b"1#OPER#+#5#3\x00" + b"x" * 40, 11.0)])
     lost = losses(found, {RELAY, BACK}, [True, False, True, False])
     assert lost == {1, 4}
-    text = table(found, {"127.1.0.1": "zeus", "127.0.0.1": "localhost"}, {RELAY: "relay", BACK: "relay"}, 20, lost)
+    text = table(rows(found, {"127.1.0.1": "zeus", "127.0.0.1": "localhost"}, {RELAY: "relay", BACK: "relay"}, 20,
+                      lost))
     lines = text.splitlines()
     assert lines[0].split() == ["#", "time", "ms", "from", "to", "datagram"]
     assert "localhost 127.0.0.1:40000" in lines[1] and "relay zeus 127.1.0.1:50000" in lines[1]
@@ -79,7 +80,7 @@ def test_table_marks_what_the_relay_lost_and_names_the_ends():
 
 def test_a_long_exchange_keeps_its_first_and_last_rows():
     found = datagrams([frame(CLIENT, RELAY, f"{n}#WHO".encode(), n / 1000) for n in range(1, 31)])
-    lines = table(found, {}, {}, 10).splitlines()
+    lines = table(rows(found, {}, {}, 10)).splitlines()
     assert len(lines) == 1 + 5 + 1 + 5
     assert lines[6].strip() == "(… 20 more datagrams …)"
     assert '"5#WHO"' in lines[5] and '"26#WHO"' in lines[7]

@@ -209,3 +209,21 @@ def test_a_report_without_traces_has_no_drawing():
     page = render(report(with_traces=False), "html")
     assert "<svg" not in page and "TCP states" not in page and "Observed: &lt;nothing&gt;" in page
 
+
+
+def test_a_udp_check_shows_its_datagrams_with_the_losses_marked():
+    datagram = {"number": 1, "ms": 0.0, "source": "localhost 127.0.0.1:40000", "destination": "relay zeus 127.1.0.1:50000",
+                "length": 12, "text": "1#OPER#<b>&", "lost": True}
+    rows = [datagram, {**datagram, "number": 0, "text": "(… 4 more datagrams …)", "lost": False},
+            {**datagram, "number": 6, "ms": 500.1, "lost": False}]
+    retries = CheckResult("13-udp/retries", "13-udp", "13-udp: retries", 1, 1, "passed", "ok",
+                          trace={"datagrams": rows, "capped": False})
+    page = htmlreport.to_html(Report("solutions", "namespaces", [LabResult("13-udp", True, [retries])], duration=1))
+    checker = Nesting()
+    checker.feed(page)
+    checker.close()
+    assert checker.errors == [] and checker.open == []
+    table = page[page.index("The UDP datagrams, as captured"):]
+    assert table.count("<tr>") == 4 and "1#OPER#&lt;b&gt;&amp;" in table and "<b>&" not in table
+    assert table.count("lost by the relay") == 1 and "(… 4 more datagrams …)" in table
+    assert "<details open>" in page and not sequence(page), "drawn open, and no TCP diagram"
