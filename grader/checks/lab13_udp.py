@@ -13,6 +13,7 @@ import re
 from kit.check import check
 from kit.datagram import DROP, PASS, REPLY, REQUEST
 from kit.network import SERVER_PORT
+from kit.text import show_wire
 
 from checks.course import (EACCES, ERROR_REPLY, NO_ANSWER, OPERATION_PROMPT, RESULT, SERVER_FOUND,
                            SERVER_STARTED)
@@ -187,11 +188,17 @@ def check_client(run):
     server = run.udp(run.net.zeus, SERVER_PORT)  # the grader plays the server
     client = start_client(run, run.net.zeus)
     ids = []
+    requests = set()  # the datagrams received so far: a late retry of one is not the next request
     for typed, pattern, result in (("5 * 3", r"OPER#\*#5#3", "15"), ("-7 - 12", r"OPER#-#-7#12", "-19"),
                                    ("8 / 0", r"OPER#/#8#0", None)):
         operation(run, client, typed)
-        got = run.receive_datagram(server, client.name, "Send the operation typed as one datagram: "
-                                                        "\"<id>#OPER#op#a#b\".", timeout=3.0)
+        got = None
+        while got is None or got.data in requests:
+            if got is not None:
+                run.note(f"{show_wire(got.data)} again: a retry of an earlier request (the grader was slow)")
+            got = run.receive_datagram(server, client.name, "Send the operation typed as one datagram: "
+                                                            "\"<id>#OPER#op#a#b\".", timeout=3.0)
+        requests.add(got.data)
         match = re.fullmatch(rf"(\d{{1,9}})#{pattern}", got.data.decode(errors="replace"))
         run.require(match is not None, f"the datagram <id>#{pattern.replace(chr(92), '')}", f"the datagram {got.data!r}",
                     "\"<id>#OPER#op#a#b\": an id of 1 to 9 digits, then the request; no '\\0', no newline.")

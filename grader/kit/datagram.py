@@ -40,10 +40,8 @@ class Datagram:
 class Endpoint:
     """One UDP socket of the grader's, bound to host (port: any free one)."""
 
-    def __init__(self, host: str, port: int = 0, broadcast: bool = False) -> None:
+    def __init__(self, host: str, port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        if broadcast:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         self.sock.bind((host, port))
         self.local: Address = self.sock.getsockname()[:2]
 
@@ -89,7 +87,7 @@ class Relay:
         self.server = server
         self.plan = plan
         self.log: list[Relayed] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # log and _backs: the relay's thread writes them, checks read them
         self._backs: dict[Address, Endpoint] = {}  # a socket towards the server per client, and back
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._run, name="udp-relay", daemon=True)
@@ -97,11 +95,13 @@ class Relay:
 
     def ends(self) -> list[Address]:
         """The relay's own addresses: where clients send, and its sockets towards the server."""
-        return [self.front.local, *(back.local for back in self._backs.values())]
-
-    def seen(self, direction: str) -> list[Relayed]:
         with self._lock:
-            return [entry for entry in self.log if entry.direction == direction]
+            return [self.front.local, *(back.local for back in self._backs.values())]
+
+    def seen(self, direction: str | None = None) -> list[Relayed]:
+        """What the relay got so far (in one direction, or both), in order."""
+        with self._lock:
+            return [entry for entry in self.log if direction in (None, entry.direction)]
 
     def _record(self, direction: str, data: bytes) -> str:
         with self._lock:
@@ -112,7 +112,8 @@ class Relay:
 
     def _run(self) -> None:
         while True:
-            backs = {back.sock: client for client, back in self._backs.items()}
+            with self._lock:
+                backs = {back.sock: client for client, back in self._backs.items()}
             ready = select.select([self.front.sock, self._wake_read, *backs], [], [])[0]
             if self._wake_read in ready:
                 return
@@ -124,7 +125,10 @@ class Relay:
                 if sock is self.front.sock:
                     client = sender[:2]
                     if self._record(REQUEST, data) == PASS:
-                        back = self._backs.setdefault(client, Endpoint(self.front.local[0]))
+                        with self._lock:
+                            if client not in self._backs:
+                                self._backs[client] = Endpoint(self.front.local[0])
+                            back = self._backs[client]
                         self._send(back, data, self.server)
                 elif self._record(REPLY, data) == PASS:
                     self._send(self.front, data, backs[sock])

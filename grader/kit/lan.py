@@ -12,7 +12,7 @@ each joined to the bridge by a veth pair:
                              +-- veth -- eth0 10.13.0.2/24   moon's namespace
 
 All of it lives inside the check's network namespace and the namespaces made
-here, which die with their last process (the checks's cleanup kills them):
+here, which die with their last process (the check's cleanup kills their processes):
 nothing is reachable from outside, and nothing here reaches out.
 
 A program runs on a host when it is started inside `with lan.inside("zeus"):`:

@@ -535,11 +535,11 @@ class Session:
 
     # --- datagrams (UDP) -------------------------------------------------------
 
-    def udp(self, host: str, port: int = 0, broadcast: bool = False) -> datagram.Endpoint:
+    def udp(self, host: str, port: int = 0) -> datagram.Endpoint:
         """A UDP socket of the grader's, bound to host:port (0: any free port)."""
         with self.transcript.step(f"the grader opens a UDP socket on {self._named(host)}"
                                   + (f":{port}" if port else "")) as step:
-            endpoint = datagram.Endpoint(host, port, broadcast)
+            endpoint = datagram.Endpoint(host, port)
             self.endpoints.append(endpoint)
             step.outcome = f"bound to {endpoint.local[0]}:{endpoint.local[1]}"
         return endpoint
@@ -726,7 +726,7 @@ class Session:
         roles = {(host, port): "grader" for host, port in ends}
         relay_ends = {end for relay in self.relays for end in relay.ends()}
         roles.update({end: "relay" for end in relay_ends})
-        fates = [entry.fate == datagram.DROP for relay in self.relays for entry in relay.log]
+        fates = [entry.fate == datagram.DROP for relay in self.relays for entry in relay.seen()]
         return self.traffic.sections(self.net.names(), roles, self.files, (relay_ends, fates))
 
     def keep_file(self, name: str, text: str) -> None:

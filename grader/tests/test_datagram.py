@@ -29,7 +29,7 @@ def test_relay_loses_what_its_plan_says_and_records_everything():
         answer = client.receive(time.monotonic() + 5)
         assert answer is not None and answer.data == b"1#reply"
         assert answer.sender == relay.front.local, "replies come back from where the client sent"
-        assert [(e.direction, e.rank, e.data, e.fate) for e in relay.log] == [
+        assert [(e.direction, e.rank, e.data, e.fate) for e in relay.seen()] == [
             (REQUEST, 1, b"1#first copy", DROP), (REQUEST, 2, b"1#second copy", PASS), (REPLY, 1, b"1#reply", PASS)]
         assert got.sender in relay.ends() and relay.front.local in relay.ends()
     finally:

@@ -113,6 +113,19 @@ bool AnalyseOperation(std::string_view line, std::string_view& a, char& op, std:
     return i == line.size();
 }
 
+// Attendre: wait until the socket s has a datagram to read, or until
+// `until` has passed, whichever comes first (a signal does not end the wait).
+// Returns 1 (a datagram is there), 0 (time is up), or -1 when poll() failed
+// (reported).
+int Attendre(int s, Horloge::time_point until)
+{
+    // TODO: poll() the socket for POLLIN with ResteMs(until) as its timeout (the time left, recomputed each time); again on EINTR
+    (void)s;
+    (void)until;
+    std::fprintf(stderr, "TODO (%s:%d): poll() the socket for POLLIN with ResteMs(until) as its timeout (the time left, recomputed each time); again on EINTR\n", __FILE__, __LINE__);
+    std::exit(99);
+}
+
 // What Echange() got.
 enum class Issue { Reponse, PasDeReponse, Erreur };
 
@@ -124,12 +137,12 @@ enum class Issue { Reponse, PasDeReponse, Erreur };
 // the last copy's wait, or Erreur when a system call failed (reported).
 Issue Echange(int s, unsigned id, const std::string& request, std::string& reply)
 {
-    // TODO: for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed: poll() for the socket, recv() a datagram, keep it if it starts with "<id>#", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply
+    // TODO: for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed (one deadline per copy): Attendre(), recv() a datagram, keep it if it starts with "<id>#", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply
     (void)s;
     (void)id;
     (void)request;
     (void)reply;
-    std::fprintf(stderr, "TODO (%s:%d): for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed: poll() for the socket, recv() a datagram, keep it if it starts with \"<id>#\", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply\n", __FILE__, __LINE__);
+    std::fprintf(stderr, "TODO (%s:%d): for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed (one deadline per copy): Attendre(), recv() a datagram, keep it if it starts with \"<id>#\", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply\n", __FILE__, __LINE__);
     std::exit(99);
 }
 
@@ -138,9 +151,9 @@ Issue Echange(int s, unsigned id, const std::string& request, std::string& reply
 // Returns the number of servers found, or -1 when a system call failed.
 int Decouverte(const sockaddr_in& address)
 {
-    // TODO: a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() "1#WHO"; until kAttenteMs have passed: poll(), recvfrom() (the sender's address), keep replies "1#WHO#ok#<name>"; close the socket
+    // TODO: a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() "1#WHO"; until kAttenteMs have passed: Attendre(), recvfrom() (the sender's address), keep replies "1#WHO#ok#<name>"; close the socket
     (void)address;
-    std::fprintf(stderr, "TODO (%s:%d): a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() \"1#WHO\"; until kAttenteMs have passed: poll(), recvfrom() (the sender's address), keep replies \"1#WHO#ok#<name>\"; close the socket\n", __FILE__, __LINE__);
+    std::fprintf(stderr, "TODO (%s:%d): a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() \"1#WHO\"; until kAttenteMs have passed: Attendre(), recvfrom() (the sender's address), keep replies \"1#WHO#ok#<name>\"; close the socket\n", __FILE__, __LINE__);
     std::exit(99);
 }
 

@@ -113,6 +113,28 @@ bool AnalyseOperation(std::string_view line, std::string_view& a, char& op, std:
     return i == line.size();
 }
 
+// Attendre: wait until the socket s has a datagram to read, or until
+// `until` has passed, whichever comes first (a signal does not end the wait).
+// Returns 1 (a datagram is there), 0 (time is up), or -1 when poll() failed
+// (reported).
+int Attendre(int s, Horloge::time_point until)
+{
+    // BEGIN SOLUTION: poll() the socket for POLLIN with ResteMs(until) as its timeout (the time left, recomputed each time); again on EINTR
+    // STUB: (void)s;
+    // STUB: (void)until;
+    for (;;) {
+        pollfd wanted{s, POLLIN, 0};
+        const int ready = poll(&wanted, 1, ResteMs(until));
+        if (ready != -1)
+            return ready > 0 ? 1 : 0;
+        if (errno != EINTR) {
+            std::perror("ClientUDP: poll");
+            return -1;
+        }
+    }
+    // END SOLUTION
+}
+
 // What Echange() got.
 enum class Issue { Reponse, PasDeReponse, Erreur };
 
@@ -124,7 +146,7 @@ enum class Issue { Reponse, PasDeReponse, Erreur };
 // the last copy's wait, or Erreur when a system call failed (reported).
 Issue Echange(int s, unsigned id, const std::string& request, std::string& reply)
 {
-    // BEGIN SOLUTION: for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed: poll() for the socket, recv() a datagram, keep it if it starts with "<id>#", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply
+    // BEGIN SOLUTION: for each of kEssais copies: send() the request (a failure is an error); until kAttenteMs have passed (one deadline per copy): Attendre(), recv() a datagram, keep it if it starts with "<id>#", else say it is ignored. ECONNREFUSED (nothing listens on the port) counts as no reply
     // STUB: (void)s;
     // STUB: (void)id;
     // STUB: (void)request;
@@ -139,14 +161,9 @@ Issue Echange(int s, unsigned id, const std::string& request, std::string& reply
         }
         const Horloge::time_point until = Horloge::now() + std::chrono::milliseconds(kAttenteMs);
         for (;;) {
-            pollfd wanted{s, POLLIN, 0};
-            const int ready = poll(&wanted, 1, ResteMs(until));
-            if (ready == -1 && errno == EINTR)
-                continue;
-            if (ready == -1) {
-                std::perror("ClientUDP: poll");
+            const int ready = Attendre(s, until);
+            if (ready == -1)
                 return Issue::Erreur;
-            }
             if (ready == 0)
                 break;  // this copy's time is up
             char data[kReponseMax];
@@ -180,7 +197,7 @@ Issue Echange(int s, unsigned id, const std::string& request, std::string& reply
 // Returns the number of servers found, or -1 when a system call failed.
 int Decouverte(const sockaddr_in& address)
 {
-    // BEGIN SOLUTION: a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() "1#WHO"; until kAttenteMs have passed: poll(), recvfrom() (the sender's address), keep replies "1#WHO#ok#<name>"; close the socket
+    // BEGIN SOLUTION: a SOCK_DGRAM socket with SO_BROADCAST set (without it, sendto() to a broadcast address fails with EACCES); sendto() "1#WHO"; until kAttenteMs have passed: Attendre(), recvfrom() (the sender's address), keep replies "1#WHO#ok#<name>"; close the socket
     // STUB: (void)address;
     const int s = socket(AF_INET, SOCK_DGRAM, 0);
     if (s == -1) {
@@ -204,12 +221,8 @@ int Decouverte(const sockaddr_in& address)
     int found = 0;
     const Horloge::time_point until = Horloge::now() + std::chrono::milliseconds(kAttenteMs);
     for (;;) {
-        pollfd wanted{s, POLLIN, 0};
-        const int ready = poll(&wanted, 1, ResteMs(until));
-        if (ready == -1 && errno == EINTR)
-            continue;
+        const int ready = Attendre(s, until);
         if (ready == -1) {
-            std::perror("ClientUDP: poll");
             close(s);
             return -1;
         }
