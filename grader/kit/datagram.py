@@ -86,8 +86,8 @@ class Relay:
         self.front = Endpoint(*listen)
         self.server = server
         self.plan = plan
-        self.log: list[Relayed] = []
-        self._lock = threading.Lock()  # log and _backs: the relay's thread writes them, checks read them
+        self._log: list[Relayed] = []
+        self._lock = threading.Lock()  # _log and _backs: the relay's thread writes them, checks read them
         self._backs: dict[Address, Endpoint] = {}  # a socket towards the server per client, and back
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._run, name="udp-relay", daemon=True)
@@ -101,13 +101,13 @@ class Relay:
     def seen(self, direction: str | None = None) -> list[Relayed]:
         """What the relay got so far (in one direction, or both), in order."""
         with self._lock:
-            return [entry for entry in self.log if direction in (None, entry.direction)]
+            return [entry for entry in self._log if direction in (None, entry.direction)]
 
     def _record(self, direction: str, data: bytes) -> str:
         with self._lock:
-            rank = sum(entry.direction == direction for entry in self.log) + 1
+            rank = sum(entry.direction == direction for entry in self._log) + 1
             fate = self.plan(direction, rank, data)
-            self.log.append(Relayed(direction, rank, data, fate, time.monotonic()))
+            self._log.append(Relayed(direction, rank, data, fate, time.monotonic()))
         return fate
 
     def _run(self) -> None:
