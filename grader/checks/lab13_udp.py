@@ -14,6 +14,7 @@ from kit.check import check
 from kit.datagram import DROP, PASS, REPLY, REQUEST
 from kit.network import SERVER_PORT
 from kit.text import show_wire
+from kit.transcript import CheckFailed
 
 from checks.course import (EACCES, ERROR_REPLY, NO_ANSWER, OPERATION_PROMPT, RESULT, SERVER_FOUND,
                            SERVER_STARTED)
@@ -293,9 +294,14 @@ def check_no_answer(run):
     relay = relayed_server(run, lambda direction, rank, data: DROP, "it loses every datagram")
     client = start_client(run, run.net.zeus)
     operation(run, client, "6 * 7")
-    run.expect_line(client, NO_ANSWER, timeout=TRIES * WAIT + SLACK,
-                    hint=f"After {TRIES} copies, each followed by a wait of {int(WAIT * 1000)} ms (poll() or "
-                         "SO_RCVTIMEO), say that the server did not answer.")
+    try:
+        run.expect_line(client, NO_ANSWER, timeout=TRIES * WAIT + SLACK,
+                        hint=f"After {TRIES} copies, each followed by a wait of {int(WAIT * 1000)} ms (poll() or "
+                             "SO_RCVTIMEO), say that the server did not answer.")
+    except CheckFailed as failure:
+        sent = len(relay.seen(REQUEST))
+        raise CheckFailed(failure.expected, f"{failure.observed}; meanwhile it sent {sent} cop"
+                                            f"{'y' if sent == 1 else 'ies'} of the request", failure.hint) from None
     copies = relay.seen(REQUEST)
     with run.transcript.step("look at the copies the relay saw") as step:
         gaps = [later.at - earlier.at for earlier, later in zip(copies, copies[1:])]
