@@ -18,6 +18,7 @@ from kit.transcript import CheckFailed
 
 from checks.course import (EACCES, ERROR_REPLY, NO_ANSWER, OPERATION_PROMPT, RESULT, SERVER_FOUND,
                            SERVER_STARTED)
+from checks.smop import KO  # a ko reply carries one non-empty reason, as over TCP
 
 LAB = "13-udp"
 REFERENCE = ("ServeurUDP",)  # the server behind the relay and on the broadcast network
@@ -27,7 +28,6 @@ RELAYED_PORT = SERVER_PORT + 1  # where the reference server listens, behind the
 TRIES = 3          # the handout's kEssais: copies of a request, at most
 WAIT = 0.5         # the handout's kAttenteMs, in seconds: the wait after each copy
 SLACK = 1.5        # seconds of room for a slow machine (or a sanitizer build)
-KO = r"#ko#[^#]+"  # a ko reply carries one non-empty reason
 ERROR = rf"(?:OPER{KO}|ERREUR#.+)"  # a refusal: OPER#ko#<reason> or ERREUR#<reason>
 EXACT = ("The reply is one datagram holding exactly \"<id>#<reply>\": the id as the request wrote it, then the "
          "reply of the handout's table; no '\\0', no newline.")
