@@ -15,6 +15,11 @@
 # and each program P is linked from P.o and the objects of COMMON_SRCS: after
 # an edit, only the edited file is compiled again.
 #
+# A COMMON_SRCS file that is absent is taken compiled: the object of
+# dir/NAME.cpp is then dir/obj/<sanitizers>/NAME.o (e.g.
+# 08-tcp-lib/obj/plain/TCP.o). The grader links the kit's reference library
+# that way: its source never enters a submission's build.
+#
 # Warnings are feedback, never a build failure: there is no -Werror here.
 
 CXX      ?= g++
@@ -38,21 +43,25 @@ LDFLAGS  += $(SANFLAGS)
 BINARIES := $(addprefix $(OUT)/,$(PROGRAMS))
 # One folder of objects per sanitizer setting (obj/plain, obj/thread...):
 # a program is never linked from objects compiled with other checks.
-OBJ      := $(OUT)/obj/$(or $(strip $(SAN)),plain)
+OBJ_KIND := $(or $(strip $(SAN)),plain)
+OBJ      := $(OUT)/obj/$(OBJ_KIND)
 # Objects are named after their sources: ../08-tcp-lib/TCP.cpp gives $(OBJ)/TCP.o
 objects   = $(addprefix $(OBJ)/,$(notdir $(1:.cpp=.o)))
+# The sources to compile, and the objects given compiled (see above).
+SOURCES  := $(PROGRAMS:=.cpp) $(wildcard $(COMMON_SRCS))
+GIVEN    := $(foreach src,$(filter-out $(wildcard $(COMMON_SRCS)),$(COMMON_SRCS)),$(dir $(src))obj/$(OBJ_KIND)/$(notdir $(src:.cpp=.o)))
 
 .PHONY: all clean asan tsan
 .DEFAULT_GOAL := all
 
 all: $(BINARIES)
 
-$(BINARIES): $(OUT)/%: $(OBJ)/%.o $(call objects,$(COMMON_SRCS))
+$(BINARIES): $(OUT)/%: $(OBJ)/%.o $(call objects,$(wildcard $(COMMON_SRCS))) $(GIVEN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Each object depends on its source and on every header. -MMD is not used on
 # purpose: a lab is a handful of files, and listing HEADERS keeps rebuilds correct.
-$(foreach src,$(PROGRAMS:=.cpp) $(COMMON_SRCS),$(eval $(call objects,$(src)): $(src) $(HEADERS)))
+$(foreach src,$(SOURCES),$(eval $(call objects,$(src)): $(src) $(HEADERS)))
 $(OBJ)/%.o:
 	@mkdir -p $(OBJ)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $(filter %.cpp,$^)

@@ -7,9 +7,12 @@
 #   LIB_DIR    the folder with the TCP.h and TCP.cpp under test (required)
 #   TESTS_DIR  the folder with test_tcp_visible.cpp and tcp_test_support.h
 #              (default: labs/08-tcp-lib/tests of this kit)
-#   TEST_OBJ_DIR  where the test objects go (default: next to the binary); the
-#              grader keeps them in a cache keyed by the content of the test
-#              sources and of TCP.h, and then passes TEST_DEPS= (empty)
+#   TEST_OBJ_DIR  where the test objects go (default: next to the binary)
+#   TEST_OBJS  the test objects, given compiled: the binary is linked from
+#              them and the library's object, and no rule needs the test
+#              sources. The grader compiles the tests apart, against the
+#              kit's TCP.h (make ... test-objects), and gives a submission's
+#              sandboxed build only their objects: hidden tests never enter it.
 #   OUT        where the binary goes: $(OUT)/tcp_tests (default: .)
 #   SAN        sanitizers, as in mk/lab.mk: SAN=address,undefined
 #   VARIANT    length-header: test LIB_DIR/length-header/TCP.cpp, the
@@ -59,13 +62,17 @@ OBJ_DIR  := $(OUT)/tcp_tests.obj
 TEST_OBJ_DIR ?= $(OBJ_DIR)
 # The student bundle (make dist) has no hidden tests: the binary then runs the visible ones.
 HIDDEN   := $(wildcard $(HERE)/test_tcp_hidden.cpp)
-OBJECTS  := $(OBJ_DIR)/tcp.o $(TEST_OBJ_DIR)/visible.o $(if $(HIDDEN),$(TEST_OBJ_DIR)/hidden.o)
-TEST_DEPS ?= $(TESTS_DIR)/tcp_test_support.h $(LIB_DIR)/TCP.h
+TEST_OBJS ?=
+COMPILED_TESTS := $(TEST_OBJ_DIR)/visible.o $(if $(HIDDEN),$(TEST_OBJ_DIR)/hidden.o)
+OBJECTS  := $(OBJ_DIR)/tcp.o $(or $(strip $(TEST_OBJS)),$(COMPILED_TESTS))
+TEST_DEPS := $(TESTS_DIR)/tcp_test_support.h $(LIB_DIR)/TCP.h
 
-.PHONY: all clean
+.PHONY: all clean test-objects
 .DEFAULT_GOAL := all
 
 all: $(OUT)/tcp_tests
+
+test-objects: $(COMPILED_TESTS)
 
 $(OUT)/tcp_tests: $(OBJECTS)
 	$(CXX) $(CXXFLAGS) -o $@ $(OBJECTS) $(LDLIBS)

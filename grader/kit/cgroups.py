@@ -12,8 +12,11 @@ container), grading goes on without one and the report says so.
 from __future__ import annotations
 
 import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path("/sys/fs/cgroup")
 MAX_PIDS = 512
@@ -34,12 +37,51 @@ class Group:
         return ["/bin/sh", "-c", join, "sh", *(str(folder / "cgroup.procs") for folder in self.folders), "--", *command]
 
     def remove(self) -> None:
-        """Remove the group (its processes are gone by now; an error is harmless)."""
+        """Remove the group, killing what still runs in it (normally nothing:
+        a sandbox's processes die with it). An error is harmless: the next
+        grading removes what is left (remove_dead)."""
         for folder in self.folders:
+            _kill_members(folder)
             try:
                 folder.rmdir()
             except OSError:
                 pass
+
+
+def _kill_members(folder: Path, timeout: float = 5.0) -> None:
+    """SIGKILL every process of the group folder, and wait (bounded) until it is empty."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            pids = [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)  # the kernel reaps them; cgroup.procs has no event to wait on here
+
+
+def remove_dead(dead: Callable[[str], bool]) -> list[Path]:
+    """Remove the groups (of every controller) whose name `dead` says belonged
+    to a grading that is no longer running; the folders removed."""
+    if os.geteuid() != 0:
+        return []
+    parents = [ROOT / "socket-lab-kit", *(ROOT / controller / "socket-lab-kit" for controller in V1_LIMITS)]
+    removed = []
+    for parent in parents:
+        if not parent.is_dir():
+            continue
+        for folder in sorted(parent.iterdir()):
+            if folder.is_dir() and dead(folder.name):
+                Group([folder]).remove()
+                if not folder.exists():
+                    removed.append(folder)
+    return removed
 
 
 def _v2_parent() -> Path | None:

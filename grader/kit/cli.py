@@ -10,34 +10,35 @@ changes; if the grader itself fails, it still writes valid results saying so.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import shutil
-import subprocess
+import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import cgroups, kerneltrace, sandbox
-from .build import LabBuild, Library, build_lab, build_native, build_reference, build_tool
+from . import children, gradings, runs, sandbox, slots
+from .build import LabBuild, Library, build_lab
+from .buildbox import Box
+from .buildcache import cache_base
 from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
+from .kitbuilds import build_native, build_reference, build_tool
 from .labs import KIT, Lab, UnknownLab, find_labs, lab_named, submitted_folder
+from .network import Network
 from .plugin import GRACE
 from .results import LabResult, Report, CheckResult, render
-from .text import tail_lines
 
 GRADER_DIR = KIT / "grader"
-# Debian's interpreter, which sees Debian's pytest (the first python3 on PATH may not).
-PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 SAVED = {"text": "report.txt", "json": "results.json", "junit": "junit.xml", "markdown": "report.md",
          "html": "report.html"}
 RUNNER_MARGIN = 30.0  # seconds a runner gets beyond the sum of its checks' budgets
+INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+CANNOT_ISOLATE = ("this machine cannot isolate a submission (namespaces cannot be made here), so grader/grade "
+                  "grades only code it is told to trust: --trusted (your own work, never a class's)")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -57,7 +58,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "report.html")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="labs graded at once")
     parser.add_argument("--sanitize", action="store_true", help="build with AddressSanitizer + UBSan")
-    parser.add_argument("--slot", type=int, default=0, help="first address/uid slot of this run (for parallel runs)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the build and run folder (each check's capture, outputs, sockets and feedback "
                              "in runs/*/checks/CHECK/), and print where it is")
@@ -67,6 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--verbose", action="store_true", help="show the transcript of passing checks too")
     parser.add_argument("--trace", action="store_true",
                         help="show the TCP segments of passing checks too (implies --verbose)")
+    parser.add_argument("--trusted", action="store_true",
+                        help="grade even where no sandbox can be made (namespaces refused): only for code you "
+                             "trust, such as your own (make check passes it)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -86,26 +89,34 @@ def not_run(spec: CheckSpec, status: str, output: str) -> CheckResult:
 
 
 def build_result(lab: Lab, build: LabBuild) -> CheckResult:
-    ok = build.submitted and build.built_all and not build.missing
+    ok = build.submitted and build.built_all and not build.missing and not build.refused
     return CheckResult(f"{lab.name}/build", lab.name, f"{lab.name}: builds with the kit's Makefile (no points)",
                       0.0, 0.0, "passed" if ok else "failed", build.summary())
 
 
 class Grader:
-    def __init__(self, args: argparse.Namespace, isolation: sandbox.Isolation, work: Path) -> None:
+    def __init__(self, args: argparse.Namespace, isolation: sandbox.Isolation, grading: gradings.Grading) -> None:
         self.args = args
         self.isolation = isolation
-        self.work = work
+        self.grading = grading
+        self.work = grading.work
         self.submission = (args.submission or default_submission()).resolve()
         # For the kit's own tests of hanging programs: shorter budgets, same verdicts.
         self.timeout_scale = float(os.environ.get("SLK_TIMEOUT_SCALE", "1"))
-        self.fill_fds_lib, native_error = build_native(work)
+        self.fill_fds_lib, native_error = build_native(self.work)
         self.notes = [f"(the grader's helper library did not build: {native_error})"] if native_error else []
         self.notes_said: set[str] = set()
+        self.notes_lock = threading.Lock()
         self.tools: dict[str, tuple[str | None, str]] = {}  # built on first use: (binary, error)
         self.tools_lock = threading.Lock()
-        if isolation.isolated and os.geteuid() == 0:
-            kerneltrace.remove_stale()
+        # The grader's folders, masked wherever a sandbox's system folders would show them.
+        self.masked = (KIT, cache_base(), self.work, self.submission)
+
+    def note_once(self, note: str) -> None:
+        with self.notes_lock:
+            if note not in self.notes_said:
+                self.notes_said.add(note)
+                self.notes.append(note)
 
     def tool(self, name: str) -> tuple[str | None, str]:
         """A kit tool the checks run (e.g. smop-bench), built once per grading."""
@@ -117,27 +128,42 @@ class Grader:
     def grade(self, labs: list[Lab]) -> list[LabResult]:
         jobs = self.args.jobs if self.isolation.isolated else 1
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(self.grade_lab, labs, range(len(labs))))
+            return list(pool.map(self.grade_lab, labs))
 
-    def grade_lab(self, lab: Lab, index: int) -> LabResult:
+    def grade_lab(self, lab: Lab) -> LabResult:
         specs = [spec for _, spec in load_checks(lab.check_module)]
         if self.args.check:
             specs = [spec for spec in specs if spec.id in self.args.check]
+        try:
+            with slots.acquire() as slot:
+                result = self.grade_in_slot(lab, specs, slot)
+                left = slot.release()
+        except children.Stopped as stopped:
+            return LabResult(lab.name, True, [not_run(spec, "error", f"Not graded: {stopped}") for spec in specs])
+        if left:
+            self.note_once(f"(processes of {lab.name} were still running after its checks, and were killed: "
+                           + "; ".join(left) + ")")
+        if children.stopping.is_set():  # stopped while it ran: its results are not the program's
+            return LabResult(lab.name, result.submitted, [not_run(spec, "error", f"Not graded: {children.stop_reason}")
+                                                          for spec in specs])
+        return result
+
+    def grade_in_slot(self, lab: Lab, specs: list[CheckSpec], slot: slots.Slot) -> LabResult:
         options = lab_options(lab.check_module)
         reference = build_reference(lab, options.reference, self.work, options.libraries)
-        slot = self.args.slot + index
+        box = Box(self.isolation, slot.uid, self.work, self.masked, self.grading.name, self.args.keep)
         if not options.libraries:
-            build = build_lab(lab, self.submission, self.work / "build", self.args.sanitize,
+            build = build_lab(lab, self.submission, self.work, box, self.args.sanitize,
                               test_suite=options.test_suite, thread_sanitized=options.thread_sanitized)
             result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
             if not build.submitted:
-                result.tests += self.not_submitted(lab, specs)
+                result.tests += self.not_submitted(lab, specs, build)
                 return result
             result.tests += self.run_checks(lab, build, specs, slot, reference, options)
             return result
-        return self.grade_with_library(lab, options, specs, slot, reference)
+        return self.grade_with_library(lab, options, specs, slot, box, reference)
 
-    def grade_with_library(self, lab: Lab, options: LabOptions, specs: list[CheckSpec], slot: int,
+    def grade_with_library(self, lab: Lab, options: LabOptions, specs: list[CheckSpec], slot: slots.Slot, box: Box,
                            reference: dict[str, str | None]) -> LabResult:
         """A lab that links library labs (09 links 08's TCP library): graded with the
         student's libraries and again with the kit's reference ones; each check scores
@@ -151,14 +177,15 @@ class Grader:
                 # The kit's first library (the TCP library) with the student's others:
                 # their own module may have an API of its own that the kit's cannot replace.
                 (variable, first), rest = libraries[0], libraries[1:]
-                variants.append(Library(((variable, first, KIT / "solutions" / first.name),
+                variants.append(Library(((variable, first, None),
                                          *((v, lab_, submitted_folder(self.submission, lab_)[0]) for v, lab_ in rest)),
                                         f"the kit's {first.name} and your {', '.join(l.name for _, l in rest)}"))
-            variants.append(Library(tuple((variable, library, KIT / "solutions" / library.name)
-                                          for variable, library in libraries), f"the kit's reference {names}"))
+            variants.append(Library(tuple((variable, library, None) for variable, library in libraries),
+                                    f"the kit's reference {names}"))
+
         def build(numbered: tuple[int, Library]) -> LabBuild:
             index, variant = numbered
-            return build_lab(lab, self.submission, self.work / "build", self.args.sanitize, library=variant,
+            return build_lab(lab, self.submission, self.work, box, self.args.sanitize, library=variant,
                              test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
                              name=f"{lab.name}+library-{index}")
         with ThreadPoolExecutor(max_workers=len(variants)) as pool:  # while one compiles, another may link
@@ -167,74 +194,63 @@ class Grader:
         entry = build_result(lab, builds[0])
         entry.output = "\n\n".join(f"Linked with {variant.label}:\n{build.summary()}"
                                     for variant, build in zip(variants, builds))
-        entry.status = "passed" if all(b.submitted and b.built_all and not b.missing for b in builds[:1]) else "failed"
         result = LabResult(lab.name, submitted, [entry])
         if not submitted:
-            result.tests += self.not_submitted(lab, specs)
+            result.tests += self.not_submitted(lab, specs, builds[0])
             return result
-        runs = [self.run_checks(lab, build, specs, slot, reference, options, f"linked with {variant.label}")
-                for variant, build in zip(variants, builds)]
-        result.tests += [merge_variants(variants, outcomes) for outcomes in zip(*runs)]
+        runs_ = [self.run_checks(lab, build, specs, slot, reference, options, f"linked with {variant.label}")
+                 for variant, build in zip(variants, builds)]
+        result.tests += [merge_variants(variants, outcomes) for outcomes in zip(*runs_)]
         return result
 
-    def not_submitted(self, lab: Lab, specs: list[CheckSpec]) -> list[CheckResult]:
-        return [not_run(spec, "failed", f"Not submitted: no folder {lab.name}/ in the submission.") for spec in specs]
+    def not_submitted(self, lab: Lab, specs: list[CheckSpec], build: LabBuild) -> list[CheckResult]:
+        why = f"Not submitted: no folder {lab.name}/ in the submission."
+        if build.folder_note:
+            why += f" {build.folder_note}"
+        return [not_run(spec, "failed", why) for spec in specs]
 
-    def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: int,
+    def run_checks(self, lab: Lab, build: LabBuild, specs: list[CheckSpec], slot: slots.Slot,
                    reference: dict[str, str | None], options: LabOptions, variant: str = "") -> list[CheckResult]:
         tools = {name: self.tool(name) for name in options.tools}
-        run_dir = self.work / "runs" / build.dir.name
-        run_dir.mkdir(parents=True)
-        results_path = run_dir / "results.jsonl"
-        ctx = RunContext(lab=lab.name, check_module=lab.check_module, build_dir=str(build.dir),
-                         programs=build.programs, isolation=self.isolation.value, slot=slot,
-                         results_path=str(results_path), work_dir=str(run_dir),
-                         submission=self.display_submission(), sanitize=self.args.sanitize, trace=self.args.trace,
-                         seed=self.args.seed, keep=self.args.keep,
-                         fill_fds_lib=self.fill_fds_lib, check_ids=[spec.id for spec in specs],
+        layout = runs.RunLayout(self.work, build.dir.name, self.isolation.isolated)
+        layout.show(build.dir, "/slk/lab")
+        if reference:
+            layout.show(self.work / "reference" / lab.name, "/slk/reference")
+        if tools:
+            layout.show(self.work / "tools", "/slk/tools")
+        if self.fill_fds_lib:
+            layout.show(Path(self.fill_fds_lib).parent, "/slk/native")
+        shared = layout.show(layout.folder / "files", "/slk/files")
+        instance, why = runs.state_trace(self.isolation, f"{self.grading.name}-{build.dir.name}") \
+            if self.isolation.isolated else (None, "")
+        if why:
+            self.note_once(f"(TCP states are inferred from the captured segments, not read from the kernel: {why})")
+        ctx = RunContext(lab=lab.name, check_module=lab.check_module, build_dir=layout.seen(str(build.dir)),
+                         programs={name: layout.seen(path) for name, path in build.programs.items()},
+                         isolation=self.isolation.value, slot=slot.number, uid=slot.uid,
+                         work_dir=runs.VIEW_RUN if self.isolation.isolated else str(layout.folder),
+                         shared_dir=shared, submission=self.display_submission(), sanitize=self.args.sanitize,
+                         trace=self.args.trace, seed=self.args.seed, keep=self.args.keep,
+                         fill_fds_lib=layout.seen(self.fill_fds_lib), check_ids=[spec.id for spec in specs],
                          build_note=build.note(), timeout_scale=self.timeout_scale,
-                         reference_programs=reference, variant=variant,
-                         tools={name: path for name, (path, _) in tools.items() if path},
+                         reference_programs={name: layout.seen(path) for name, path in reference.items()},
+                         variant=variant, tools={name: layout.seen(path) for name, (path, _) in tools.items() if path},
                          tools_missing={name: error for name, (path, error) in tools.items() if not path},
-                         visible_folders=[str(self.work)], grader_folders=[str(GRADER_DIR)])
-        instance = self.state_trace(build.dir.name, ctx)
-        context_path = run_dir / "context.json"
-        ctx.save(context_path)
-        command = sandbox.wrap([PYTHON, "-m", "kit.runner", str(context_path)], self.isolation)
-        group = self.control_group(build.dir.name)
-        if group is not None:
-            command = group.wrap(command)
+                         state_trace=str(instance) if instance else "", state_trace_missing=why)
         budget = sum(spec.timeout * self.timeout_scale + GRACE for spec in specs) + RUNNER_MARGIN
-        log_path = run_dir / "runner.log"
-        problem = ""
-        with log_path.open("wb") as log:
-            try:
-                done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      cwd=GRADER_DIR, timeout=budget,
-                                      env={**os.environ, "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"})
-                if done.returncode != 0:
-                    problem = f"the check runner ended with status {done.returncode}"
-            except subprocess.TimeoutExpired:
-                problem = f"the check runner was stopped after {budget:g} s"
-            finally:
-                if group is not None:
-                    group.remove()
-                if instance is not None:
-                    kerneltrace.remove_instance(instance)
-        recorded = {}
-        if results_path.exists():
-            for line in results_path.read_text().splitlines():
-                record = json.loads(line)
-                recorded[record["id"]] = record
+        try:
+            outcome = runs.run(ctx, layout, self.isolation, self.grading.name, budget, Network(slot.number))
+        finally:
+            if instance is not None:
+                runs.kerneltrace.remove_instance(instance)
         results = []
         for spec in specs:
-            record = recorded.get(spec.id)
+            record = outcome.records.get(spec.id)
             if record is None:
-                why = problem or "the check runner did not report this check"
-                log_tail = tail_lines(log_path.read_text(errors="replace"), 40)
+                why = outcome.problem or "the check runner did not report this check"
                 result = not_run(spec, "error", f"The grader could not finish this check ({why}). "
                                                 "This is a problem of the grader or of the machine; please report it.")
-                result.internal = log_tail
+                result.internal = outcome.log_tail
                 results.append(result)
                 continue
             results.append(CheckResult(record["id"], record["lab"], record["name"], record["points"], record["score"],
@@ -242,32 +258,6 @@ class Grader:
                                       record.get("internal", ""), record.get("duration", 0.0),
                                       record.get("measured", ""), record.get("trace", {})))
         return results
-
-    def state_trace(self, name: str, ctx: RunContext) -> Path | None:
-        """A tracefs instance for one runner's TCP states (see kerneltrace.py),
-        set in ctx; or why there is none, in ctx and once in the report."""
-        if not self.isolation.isolated:
-            return None
-        if self.isolation == sandbox.Isolation.ROOT:
-            instance, why = kerneltrace.create_instance(name)
-        else:
-            instance, why = None, "the kernel's trace needs a grader run as root"
-        ctx.state_trace, ctx.state_trace_missing = (str(instance) if instance else ""), why
-        if instance is None and why not in self.notes_said:
-            self.notes_said.add(why)
-            self.notes.append(f"(TCP states are inferred from the captured segments, not read from the kernel: {why})")
-        return instance
-
-    def control_group(self, name: str) -> cgroups.Group | None:
-        """A control group for one runner (fair CPU share, process and memory caps), if one can be made."""
-        if not self.isolation.isolated:
-            return None
-        group, why = cgroups.create(f"{os.getpid()}-{name}")
-        if group is None and why not in self.notes_said:
-            self.notes_said.add(why)
-            self.notes.append(f"(no control group for the runs: {why}; a program that forks or allocates "
-                              "without end is bounded by its own limits only)")
-        return group
 
     def display_submission(self) -> str:
         try:
@@ -321,16 +311,24 @@ def write(text: str, output: Path | None) -> None:
 
 
 def failed_report(submission: str, labs: list[Lab], error: str) -> Report:
-    """Valid results that say the grader failed: every known check at 0."""
+    """Valid results that say the grader failed (or refused): every known check at 0."""
     report = Report(submission, "unknown", grader_error=error)
     for lab in labs:
         try:
             specs = [spec for _, spec in load_checks(lab.check_module)]
         except Exception:  # the checks themselves may be what failed
             specs = []
-        report.labs.append(LabResult(lab.name, True, [not_run(s, "error", f"Not graded: the grader failed ({error}).")
+        report.labs.append(LabResult(lab.name, True, [not_run(s, "error", f"Not graded: {error}.")
                                                        for s in specs]))
     return report
+
+
+def stop_on_signals() -> dict[int, object]:
+    """SIGINT and SIGTERM stop the grading cleanly: every sandbox is killed,
+    what was graded is reported, the rest said not graded (children.py)."""
+    def stop(number: int, _frame: object) -> None:
+        children.stop_all(f"the grading was interrupted ({signal.Signals(number).name})")
+    return {number: signal.signal(number, stop) for number in INTERRUPTED}
 
 
 def main(argv: list[str]) -> int:
@@ -346,25 +344,39 @@ def main(argv: list[str]) -> int:
         return 2
     started = time.monotonic()
     os.umask(0o022)  # the programs run under a grading uid: what we build must be readable by it
-    work = Path(tempfile.mkdtemp(prefix="slk-grade-"))
-    work.chmod(0o755)  # the programs run under a grading uid and must reach their binaries
+    previous = stop_on_signals()
+    for reclaimed in gradings.reclaim():
+        print(f"grader/grade: removed what a grading that died left: {reclaimed}", file=sys.stderr)
+    grading = gradings.start()
     submission = str(args.submission or default_submission())
     try:
         isolation = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
-        grader = Grader(args, isolation, work)
-        report = Report(grader.display_submission(), isolation.describe(), grader.grade(labs), notes=grader.notes)
+        trusted = args.trusted or args.submission is None  # the kit's own solutions, or the student's own labs
+        if not isolation.isolated and not trusted:
+            report = failed_report(submission, labs, CANNOT_ISOLATE)
+            report.isolation = isolation.describe()
+        else:
+            grader = Grader(args, isolation, grading)
+            report = Report(grader.display_submission(), isolation.describe(), grader.grade(labs), notes=grader.notes)
     except Exception as error:  # the grader's own failure: still write valid results
         traceback.print_exc(file=sys.stderr)
         report = failed_report(submission, labs, f"{type(error).__name__}: {error}")
     report.duration = time.monotonic() - started
+    if children.stopping.is_set():
+        report.grader_error = children.stop_reason
     write(render(report, args.format, args.verbose or args.trace), args.output)
     if args.save is not None:
         for form, name in SAVED.items():
             write(render(report, form, args.verbose or args.trace), args.save / name)
     if args.keep:
-        print(f"grader/grade: kept the build and run folder: {work}\n"
-              f"grader/grade: each check's capture, program outputs, sockets and feedback: {work}/runs/*/checks/",
-              file=sys.stderr)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+        grading.keep()
+        print(f"grader/grade: kept the build and run folder: {grading.work}\n"
+              f"grader/grade: each check's capture, program outputs, sockets and feedback: "
+              f"{grading.work}/runs/*/checks/", file=sys.stderr)
+    grading.close(remove=not args.keep)
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+    if children.stopping.is_set():
+        return next((code for number, code in INTERRUPTED.items()
+                     if signal.Signals(number).name in children.stop_reason), 1)
     return 1 if report.grader_error else 0

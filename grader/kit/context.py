@@ -1,4 +1,7 @@
-"""What the grader tells a runner about the lab it is to check (saved as JSON)."""
+"""What the grader tells a runner about the lab it is to check (saved as JSON).
+
+Its paths are those the runner sees: inside a sandbox, the folders of its
+view (cli.RunLayout), not the host's."""
 
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ class RunContext:
     build_dir: str                            # the lab's build folder (programs' cwd)
     programs: dict[str, str | None]           # program name -> binary, or None if not built
     isolation: str                            # a sandbox.Isolation value
-    slot: int                                 # picks the run's addresses and grading uid
-    results_path: str                         # where the runner writes its results (JSON lines)
-    work_dir: str                             # scratch space of this run
+    slot: int                                 # picks the run's addresses (network.py)
+    uid: int                                  # the slot's grading uid: programs run under it (sandbox.drop)
+    work_dir: str                             # the runner's own folder (programs cannot enter it)
+    shared_dir: str                           # files the checks write for the programs (read-only to them)
     submission: str = ""                      # shown in the replay command
     sanitize: bool = False                    # programs built with ASan + UBSan
     trace: bool = False                       # the TCP segments of passing checks too
@@ -32,10 +36,6 @@ class RunContext:
     variant: str = ""                         # e.g. "linked with the reference TCP library"
     tools: dict[str, str] = field(default_factory=dict)  # tool name -> binary, or why it is missing
     tools_missing: dict[str, str] = field(default_factory=dict)
-    # The files the run may see (see fsview.py): the grading's work folder,
-    # and the grader's code (readable by the runner only). Empty: everything.
-    visible_folders: list[str] = field(default_factory=list)
-    grader_folders: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

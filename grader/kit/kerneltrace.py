@@ -8,7 +8,7 @@ of the connections its own capture saw (see tcpstates.of_connection), and runs
 graded in parallel use distinct loopback addresses (network.py), so they are
 told apart.
 
-    instance, why = create_instance("04-accept")   # grader side
+    instance, why = create_instance("slk-grade-x1y2-04-accept")   # grader side: the grading's name, the run
     reader = StateReader(instance)                 # runner side
     changes = reader.read()                        # what happened since the last read
 """
@@ -20,12 +20,13 @@ import re
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 from .tcpstates import StateChange, course_name
 
 TRACEFS = Path("/sys/kernel/tracing")
 EVENT = Path("events/sock/inet_sock_set_state")
-INSTANCE_PREFIX = "slk-"
+INSTANCE_PREFIX = "slk-grade-"  # instances are named after their grading (gradings.py) and run
 BUFFER_KB = 512   # per CPU: thousands of state changes between two reads
 LINE = re.compile(r"\s(\d+\.\d+): inet_sock_set_state: (.*)$")
 FIELD = re.compile(r"(\w+)=(\S+)")
@@ -51,7 +52,7 @@ def create_instance(name: str) -> tuple[Path | None, str]:
         return None, why
     if not (root / EVENT).is_dir():
         return None, "this kernel has no sock:inet_sock_set_state tracepoint"
-    path = root / "instances" / f"{INSTANCE_PREFIX}{os.getpid()}-{name}"
+    path = root / "instances" / name
     try:
         path.mkdir()
         (path / "trace_clock").write_text("mono")
@@ -73,25 +74,19 @@ def remove_instance(path: Path) -> None:
         pass
 
 
-def remove_stale() -> None:
-    """Instances left by gradings that ended without removing theirs (killed)."""
+def remove_dead(dead: Callable[[str], bool]) -> list[Path]:
+    """Remove the instances that `dead` says (by name) belonged to gradings
+    that are no longer running; the instances removed."""
     folder = TRACEFS / "instances"
-    if not folder.is_dir():
-        return
-    for path in folder.glob(f"{INSTANCE_PREFIX}*"):
-        pid = path.name[len(INSTANCE_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+    if os.geteuid() != 0 or not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.glob(f"{INSTANCE_PREFIX}*")):
+        if dead(path.name):
             remove_instance(path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+            if not path.exists():
+                removed.append(path)
+    return removed
 
 
 class StateReader:

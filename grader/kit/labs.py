@@ -85,11 +85,17 @@ def find_labs(specs: list[str], kit: Path = KIT) -> list[Lab]:
 
 
 def submitted_folder(submission: Path, lab: Lab) -> tuple[Path | None, str]:
-    """The submission's folder for lab, and a note when it was found by its number only."""
-    exact = submission / lab.name
-    if exact.is_dir():
-        return exact, ""
-    near = [d for d in sorted(submission.iterdir()) if d.is_dir() and re.match(rf"^{lab.number}[-_ ]", d.name)]
-    if len(near) == 1:
-        return near[0], f"(the folder is named {near[0].name!r}; the kit expects {lab.name!r})"
+    """The submission's folder for lab, and a note when it was found by its
+    number only, or refused (a symbolic link is never followed: it could
+    lead to the kit's solutions or another student's work)."""
+    candidates = [submission / lab.name] + [d for d in sorted(submission.iterdir())
+                                            if d.name != lab.name and re.match(rf"^{lab.number}[-_ ]", d.name)]
+    links = [d for d in candidates if d.is_symlink()]
+    folders = [d for d in candidates if d.is_dir() and not d.is_symlink()]
+    if folders and folders[0].name == lab.name:
+        return folders[0], ""
+    if len(folders) == 1:
+        return folders[0], f"(the folder is named {folders[0].name!r}; the kit expects {lab.name!r})"
+    if links and not folders:
+        return None, f"({links[0].name} is a symbolic link: links are never followed; submit the folder itself)"
     return None, ""

@@ -6,8 +6,10 @@
   mode: no echo, no newline translation.
 - stderr is a pipe of its own, so error messages can be told from output.
 - stdin is /dev/null, or the terminal for interactive programs.
-- Limits (CPU time, memory, files, processes, output file size) are set by
-  prlimit(1), which then execs the program: the pid is the program's.
+- It is started through a prefix that drops every privilege (sandbox.drop:
+  the grading uid, no capability, no_new_privs); limits (CPU time, memory,
+  files, processes, output file size) are then set by prlimit(1), which execs
+  the program: the pid is the program's.
 - Each program gets a session and process group of its own.
 - A thread per stream drains the output into a bounded buffer, so a program
   that prints without end never blocks and never fills the grader's memory.
@@ -249,19 +251,17 @@ class Program:
 
 
 def start_program(path: Path, args: list[str], *, cwd: Path, env: dict[str, str], limits: Limits,
-                  user: tuple[int, int] | None, interactive: bool = False,
-                  pass_fds: tuple[int, ...] = ()) -> Program:
-    """Start path with args under limits (as user (uid, gid) if given)."""
+                  prefix: list[str], interactive: bool = False, pass_fds: tuple[int, ...] = ()) -> Program:
+    """Start path with args under limits, through prefix (sandbox.drop)."""
     master, slave = os.openpty()
     tty.setraw(slave)
     err_read, err_write = os.pipe()
     stdin_fd = slave if interactive else os.open(os.devnull, os.O_RDONLY)
     argv = [path.name, *args]
-    command = ["/usr/bin/prlimit", *limits.prlimit_args(), "--", str(path), *args]
-    user_args = {} if user is None else {"user": user[0], "group": user[1], "extra_groups": []}
+    command = [*prefix, "/usr/bin/prlimit", *limits.prlimit_args(), "--", str(path), *args]
     try:
         popen = subprocess.Popen(command, stdin=stdin_fd, stdout=slave, stderr=err_write, cwd=cwd, env=env,
-                                 start_new_session=True, close_fds=True, pass_fds=pass_fds, **user_args)
+                                 start_new_session=True, close_fds=True, pass_fds=pass_fds)
     except BaseException:
         for fd in {master, slave, err_read, err_write, stdin_fd}:
             os.close(fd)

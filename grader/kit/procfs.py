@@ -270,6 +270,19 @@ def resident_kib(pid: int) -> int:
     return 0
 
 
+def real_uid(pid: int) -> int | None:
+    """The process's real uid (from status: /proc/PID itself belongs to root
+    when the process is not dumpable), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def thread_count(pid: int) -> int:
     try:
         return len(os.listdir(f"/proc/{pid}/task"))

@@ -1,14 +1,24 @@
 """The results of a grading run and the one module that writes them:
-Gradescope's results.json, JUnit XML, Markdown (CI job summaries), and text."""
+Gradescope's results.json, JUnit XML, Markdown (CI job summaries), and text.
+
+Much of a report's text comes from the submission, which is hostile: its
+compiler log, file names, program output, folder name. render() hands every
+writer a copy of the report whose every text is neutral (text.neutral: no
+control, hidden or unwritable character); each writer then adds only its own
+format's rule (XML and HTML escaping, Markdown fences and code spans)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
+from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
-from .text import indent_block
+from .text import indent_block, neutral
 
+Value = TypeVar("Value")
 
 
 @dataclass
@@ -80,8 +90,13 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _one_line(text: str) -> str:
+    """A name on one line (a newline shown as \\n), so that a folder's name cannot fake a report line."""
+    return text.replace("\n", "\\n")
+
+
 def header(report: Report) -> str:
-    lines = [f"Socket Lab Kit: grading {report.submission}", f"Isolation: {report.isolation}"]
+    lines = [f"Socket Lab Kit: grading {_one_line(report.submission)}", f"Isolation: {report.isolation}"]
     lines += report.notes
     if report.grader_error:
         lines.append(f"THE GRADER FAILED: {report.grader_error}")
@@ -123,9 +138,9 @@ def to_text(report: Report, verbose: bool = False) -> str:
 
 def to_markdown(report: Report) -> str:
     lines = [f"## Socket Lab Kit: {_points(report.score)}/{_points(report.max_score)}", "",
-             f"Submission: `{report.submission}`  ", f"Isolation: {report.isolation}", ""]
+             f"Submission: {_inline_code(report.submission)}  ", f"Isolation: {_html_line(report.isolation)}", ""]
     if report.grader_error:
-        lines += [f"**The grader failed:** {report.grader_error}", ""]
+        lines += [f"**The grader failed:** {_html_line(report.grader_error)}", ""]
     lines += ["| Lab | Score | Checks |", "|---|---|---|"]
     for lab in report.labs:
         passed = sum(t.passed for t in lab.checks)
@@ -133,17 +148,46 @@ def to_markdown(report: Report) -> str:
         lines.append(f"| {lab.lab} | {_points(lab.score)}/{_points(lab.max_score)} | {status} |")
     measured = measurements(report)
     if measured:
-        lines += ["", "Measured (no points):", ""] + [f"- {escape(line)}".replace("\n", "<br>") for line in measured]
+        lines += ["", "Measured (no points):", ""] + [f"- {_html_line(line)}" for line in measured]
     for lab in report.labs:
         if not lab.submitted:
             continue
         lines += ["", f"### {lab.lab}", ""]
         for test in lab.tests:
             icon = {"passed": "✅", "skipped": "⏭️"}.get(test.status, "❌")
-            lines.append(f"<details><summary>{icon} {escape(test.name)} "
-                         f"({_points(test.score)}/{_points(test.points)})</summary>\n\n```text\n"
-                         f"{test.output.replace('```', '``')}\n```\n</details>")
+            fence = _fence(test.output)
+            lines.append(f"<details><summary>{icon} {_html_line(test.name)} "
+                         f"({_points(test.score)}/{_points(test.points)})</summary>\n\n{fence}text\n"
+                         f"{test.output}\n{fence}\n</details>")
     return "\n".join(lines) + "\n"
+
+
+def _html_line(text: str) -> str:
+    """Text for a Markdown line or an HTML block, escaped and kept on its line:
+    a submission's text then opens no tag, starts no heading and ends no block."""
+    return escape(text).replace("\n", "<br>")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall("`+", text)), default=0)
+
+
+def _fence(text: str) -> str:
+    """A code fence that no line of text can close: CommonMark closes a fence only
+    with a run of backticks at least as long, so one longer than any in text (and
+    at least the 3 a fence needs)."""
+    return "`" * max(3, _longest_backtick_run(text) + 1)
+
+
+def _inline_code(text: str) -> str:
+    """Text as one inline code span whatever it holds: on one line, between runs
+    of backticks longer than any inside (CommonMark ends a span only at a run of
+    the same length), padded with a space where it starts or ends with a backtick
+    or a space (CommonMark strips one each side)."""
+    text = _one_line(text)
+    ticks = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def to_gradescope(report: Report) -> dict:
@@ -220,7 +264,25 @@ def to_html(report: Report) -> str:
 WRITERS = {"text": to_text, "json": to_json, "junit": to_junit, "markdown": to_markdown, "html": to_html}
 
 
+def _neutral_copy(value: Value) -> Value:
+    """A copy of value with every string in it neutral, through dataclasses,
+    lists, tuples and dict values (a check's trace); value itself unchanged."""
+    if isinstance(value, str):
+        return neutral(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_neutral_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _neutral_copy(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{part.name: _neutral_copy(getattr(value, part.name))
+                                             for part in dataclasses.fields(value)})
+    return value
+
+
 def render(report: Report, form: str, verbose: bool = False) -> str:
+    """The report in one format (WRITERS), written from a neutral copy: no
+    writer sees a submission's text raw, so none can forget to neutralise it."""
+    safe = _neutral_copy(report)
     if form == "text":
-        return to_text(report, verbose)
-    return WRITERS[form](report)
+        return to_text(safe, verbose)
+    return WRITERS[form](safe)

@@ -1,6 +1,10 @@
 """The process that runs one lab's checks, inside the sandbox (PID 1 there).
 
-usage: python3 -m kit.runner CONTEXT.json
+usage: python3 -m kit.runner CONTEXT.json RESULTS_FD
+
+It writes each check's result as a JSON line on RESULTS_FD, a pipe the
+grader reads: the results never pass through a file that a program could
+reach.
 """
 
 from __future__ import annotations
@@ -15,24 +19,22 @@ import pytest
 from . import sandbox
 from .check import load_checks
 from .context import RunContext
-from .network import Network
 from .plugin import GradingPlugin
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python3 -m kit.runner CONTEXT.json", file=sys.stderr)
+    if len(argv) != 2 or not argv[1].isdigit():
+        print("usage: python3 -m kit.runner CONTEXT.json RESULTS_FD", file=sys.stderr)
         return 2
     ctx = RunContext.load(Path(argv[0]))
+    results = int(argv[1])
     # A grader started in the background of a shell (`grader/grade &`, nohup)
     # inherits SIGINT and SIGQUIT ignored, and so would every program it
     # starts: the checks that send SIGINT need the default action back.
     for number in (signal.SIGINT, signal.SIGQUIT):
         if signal.getsignal(number) == signal.SIG_IGN:
             signal.signal(number, signal.SIG_DFL)
-    isolation = sandbox.Isolation(ctx.isolation)
-    sandbox.enter_run(isolation, Network(ctx.slot, isolation.isolated), Path(ctx.work_dir) / "etc",
-                      [Path(folder) for folder in ctx.visible_folders], [Path(folder) for folder in ctx.grader_folders])
+    sandbox.enter_run(sandbox.Isolation(ctx.isolation))
     checks = load_checks(ctx.check_module)
     selected = [f"{sys.modules[function.__module__].__file__}::{function.__name__}" for function, spec in checks
                 if not ctx.check_ids or spec.id in ctx.check_ids]
@@ -41,7 +43,7 @@ def main(argv: list[str]) -> int:
     grader_dir = Path(__file__).resolve().parent.parent
     args = [*selected, "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(grader_dir),
             "-o", "python_functions=check_*", "--noconftest", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    pytest.main(args, plugins=[GradingPlugin(ctx)])
+    pytest.main(args, plugins=[GradingPlugin(ctx, results)])
     return 0
 
 

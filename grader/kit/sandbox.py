@@ -1,22 +1,31 @@
-"""Isolation of a grading run: namespaces, a private hosts file, process cleanup.
+"""Isolation: the sandboxes where a submission is built and run.
 
-The grader runs each lab's checks in a runner process started by unshare(1)
-with new network, PID and mount namespaces. Inside:
-- the runner is PID 1 of its PID namespace: every process a student program
-  starts (daemons included) is in that namespace and dies with it, and
-  kill(-1, SIGKILL) from the runner ends them all at the end of each check;
-- /etc/hosts, /etc/nsswitch.conf and /etc/resolv.conf are replaced, in the
-  runner's private mount view only, by files naming the course's hosts on
-  loopback addresses and resolving names from files only (no DNS traffic);
-- every check gets a brand-new network namespace with only loopback up, so
-  the course's fixed port 50000 is free at the start of every check, whatever
-  the previous check left (a TIME_WAIT connection, a leftover server), and
-  nothing can reach a real network.
-As root, programs run under a grading uid of their own (so that per-user limits
-like RLIMIT_NPROC are per run). Without root, the same namespaces are made
-inside a user namespace when the kernel allows it. Where no namespace can be
-made, the grader says so, runs labs one at a time, and cleans up by walking
-its descendants (it is their subreaper).
+Everything a submission brings runs in a sandbox: its compiler and make (see
+buildbox.py) as its programs (started by a lab's runner, see runner.py). A
+sandbox is a process started by unshare(1) in new network, PID, mount, IPC
+and UTS namespaces, which then builds a root of its own and pivots into it
+(fsview.py) before it execs what it runs:
+- its PID 1 (the runner, or make) takes every process of the sandbox with
+  it: a daemon a program starts cannot outlive it, and the sandbox dies with
+  the grader (setpriv --pdeathsig, then unshare --kill-child), kill -9 of
+  the grader included;
+- its network has only loopback (and a fresh namespace per check, below):
+  the course's port 50000 is free at the start of every check, and nothing
+  reaches a real network;
+- its files are the system's, read-only, and what the sandbox is given.
+A submission's code never runs with a privilege: it is started through
+drop() as a grading uid of its slot (slots.py), with no capability at all
+(bounding, inheritable and ambient sets cleared) and no_new_privs (no
+set-uid program can give one back). As root (Isolation.ROOT) the sandbox is
+made by root and the uid is a real one of the machine. Without root
+(Isolation.USER), unshare makes a user namespace too, in which the grader's
+own uid appears as the slot's grading uid; the runner keeps the namespace's
+capabilities to build the sandbox and the networks, and drops them all
+for the programs it starts: a program then owns no file it can reach
+writable, and can neither remount, nor enter the runner's folders, nor
+change its network's settings. Where no sandbox can be made
+(Isolation.NONE), the grader says so and grades only what it is told to
+trust (--trusted).
 """
 
 from __future__ import annotations
@@ -29,19 +38,21 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import fsview, procfs
-from .network import Network
+from .slots import GRADING_UID_BASE
 
 CLONE_NEWNET = 0x40000000
-MS_BIND = 4096
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_DUMPABLE = 4
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-GRADING_UID_BASE = 61000
-
-UNSHARE = ["unshare", "--net", "--pid", "--mount", "--fork", "--kill-child", "--mount-proc"]
+NAMESPACES = ["--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc"]
+GRADER_DIR = Path(__file__).resolve().parent.parent
+PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 
 
 class Isolation(str, enum.Enum):
@@ -51,13 +62,16 @@ class Isolation(str, enum.Enum):
 
     def describe(self) -> str:
         return {
-            Isolation.ROOT: "network, PID and mount namespaces; a fresh network per check; "
-                            "programs run under a grading uid",
-            Isolation.USER: "network, PID and mount namespaces inside a user namespace (not root); "
-                            "a fresh network per check",
-            Isolation.NONE: "NONE: namespaces cannot be made here, so programs share this machine's "
-                            "network and hosts file, labs are graded one at a time, checks that "
-                            "need the grader's hosts names are skipped, and no packets are recorded",
+            Isolation.ROOT: "network, PID, mount and IPC namespaces and a root of their own for every build and run; "
+                            "a fresh network per check; builds and programs run under a grading uid of their "
+                            "own, without any capability",
+            Isolation.USER: "network, PID, mount and IPC namespaces and a root of their own for every build and run, "
+                            "inside a user namespace (not root); a fresh network per check; builds and programs "
+                            "run without any capability",
+            Isolation.NONE: "NONE: namespaces cannot be made here, so builds and programs share this machine's "
+                            "files, network and hosts file (graded only because --trusted was given), labs are "
+                            "graded one at a time, checks that need the grader's hosts names are skipped, and no "
+                            "packets are recorded",
         }[self]
 
     @property
@@ -65,33 +79,95 @@ class Isolation(str, enum.Enum):
         return self is not Isolation.NONE
 
 
-def wrap(command: list[str], isolation: Isolation) -> list[str]:
-    """The command line that runs command inside a new sandbox."""
+def wrap(command: list[str], isolation: Isolation, uid: int = GRADING_UID_BASE) -> list[str]:
+    """The command line that runs command as the PID 1 of a new sandbox
+    (without a root of its own yet: see enter_command). uid is the slot's
+    grading uid: the one the grader's uid shows as inside a user namespace.
+    A user namespace made by root is made by that uid, not by root (so
+    that no program, capabilities dropped, still owns root's files)."""
+    dies_with_grader = ["setpriv", "--pdeathsig", "KILL", "--"]
     if isolation is Isolation.ROOT:
-        return [*UNSHARE, "--", *command]
+        return [*dies_with_grader, "unshare", *NAMESPACES, "--", *command]
     if isolation is Isolation.USER:
-        return [UNSHARE[0], "--user", "--map-root-user", *UNSHARE[1:], "--", *command]
+        if os.geteuid() == 0:
+            dies_with_grader[-1:] = ["--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--"]
+        return [*dies_with_grader, "unshare", "--user", f"--map-user={uid}", f"--map-group={uid}", "--keep-caps",
+                *NAMESPACES, "--", *command]
     return command
 
 
+def view_folder(folder: Path, isolation: Isolation, uid: int) -> Path:
+    """A new folder of the grader's for one sandbox's view file (and the
+    mount point of its root, beside it), given to the sandbox's uid."""
+    folder.mkdir(parents=True)
+    give(folder, isolation, uid)
+    return folder
+
+
+def files_owner(isolation: Isolation, uid: int) -> int | None:
+    """The uid that must own what a sandbox writes (its build tree, its
+    runner's folder): the slot's when the grader is root, None (the
+    grader's own, nothing to change) otherwise."""
+    return uid if isolation.isolated and os.geteuid() == 0 else None
+
+
+def give(path: Path, isolation: Isolation, uid: int) -> None:
+    """Make path (a folder, and everything in it) the sandbox's to write."""
+    owner = files_owner(isolation, uid)
+    if owner is None:
+        return
+    for folder, names, files in os.walk(path):
+        os.lchown(folder, owner, owner)
+        for name in [*names, *files]:
+            os.lchown(os.path.join(folder, name), owner, owner)
+
+
+def enter_command(view_file: Path, cwd: str, command: list[str]) -> list[str]:
+    """The command that, inside a new sandbox, builds the root of view_file,
+    moves to cwd there and execs command."""
+    return [PYTHON, "-m", "kit.sandbox", "enter", str(view_file), cwd, "--", *command]
+
+
+def bootstrap_environment() -> dict[str, str]:
+    """The environment of `python3 -m kit.sandbox enter` (the view gives the
+    command it execs an environment of its own)."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def drop(isolation: Isolation, uid: int) -> list[str]:
+    """The prefix that execs a command without any privilege: no capability,
+    no_new_privs and, as root, the grading uid (see the module's docstring)."""
+    if not isolation.isolated:
+        return ["setpriv", "--no-new-privs", "--"]
+    who = ["--reuid", str(uid), "--regid", str(uid), "--clear-groups"] if isolation is Isolation.ROOT else []
+    return ["setpriv", *who, "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--"]
+
+
 def detect(forced: str | None = None) -> Isolation:
-    """The best isolation this machine allows (or the one forced by name)."""
+    """The best isolation this machine allows (or the one forced by name):
+    the first whose sandbox, root of its own included, can really be made."""
     if forced:
         return Isolation(forced)
     candidates = [Isolation.ROOT] if os.geteuid() == 0 else []
     candidates.append(Isolation.USER)
     for isolation in candidates:
-        try:
-            probe = subprocess.run(wrap(["/bin/true"], isolation), stdin=subprocess.DEVNULL,
-                                   capture_output=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
+        with tempfile.TemporaryDirectory(prefix="slk-probe-") as folder:
+            view = Path(folder) / "view.json"
+            fsview.View().save(view)
+            Path(folder).chmod(0o755)
+            give(Path(folder), isolation, GRADING_UID_BASE)
+            command = wrap(enter_command(view, "/", [*drop(isolation, GRADING_UID_BASE), "/bin/true"]), isolation)
+            try:
+                probe = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
+                                       env=bootstrap_environment())
+            except (OSError, subprocess.TimeoutExpired):
+                continue
         if probe.returncode == 0:
             return isolation
     return Isolation.NONE
 
 
-# --- inside the runner -------------------------------------------------------
+# --- inside a sandbox -----------------------------------------------------------
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -119,49 +195,24 @@ def fresh_network(isolation: Isolation) -> None:
     loopback_up()
 
 
-def private_etc(net: Network, folder: Path) -> None:
-    """Replace the name-service files, in this mount namespace only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {
-        "hosts": net.hosts_file(),
-        "nsswitch.conf": "# The grader's: names from files only, never DNS.\n"
-                         "passwd: files\ngroup: files\nhosts: files\nservices: files\n"
-                         "protocols: files\nnetworks: files\n",
-        "resolv.conf": "# The grader's: no name server is reachable from a check.\nnameserver 127.0.0.1\n",
-    }
-    for name, content in files.items():
-        source = folder / name
-        source.write_text(content)
-        source.chmod(0o644)
-        target = Path("/etc") / name
-        if not target.exists():
-            continue  # nothing to cover (e.g. no resolv.conf at all)
-        _check(_libc.mount(str(source).encode(), str(target).encode(), None, MS_BIND, None),
-               f"mount --bind {source} {target}")
+def harmless_signals() -> None:
+    """The signals a program could send the runner (its PID 1, of the same uid
+    without root) do nothing: a handler of our own, reset to the default in
+    every program the runner execs (an ignored signal would stay ignored)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, lambda *_: None)
 
 
-def enter_run(isolation: Isolation, net: Network, folder: Path, visible: list[Path] = (),
-              grader: list[Path] = ()) -> None:
-    """Prepare the runner's sandbox once, before the first check: a root that
-    shows only the system, `visible` and `grader` (see fsview), a private
-    hosts file, loopback up."""
+def enter_run(isolation: Isolation) -> None:
+    """The runner's own set-up, once, before the first check."""
     if isolation.isolated:
-        if visible:
-            fsview.enter(folder.parent / "root", list(visible), list(grader))
-        private_etc(net, folder)
+        _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no program may read or trace the runner
+        harmless_signals()
         loopback_up()
     else:
         # Orphans of the programs we start become our children, so that
         # cleanup can find them by walking our descendants.
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def program_user(isolation: Isolation, slot: int) -> tuple[int, int] | None:
-    """(uid, gid) the programs of this run are started as, or None for the runner's own."""
-    if isolation is Isolation.ROOT:
-        uid = GRADING_UID_BASE + slot % 1000
-        return uid, uid
-    return None
 
 
 def _others(isolation: Isolation) -> list[int]:
@@ -215,3 +266,23 @@ def reap_zombies() -> None:
             return
         if pid == 0:
             return
+
+
+def main(argv: list[str]) -> int:
+    """`python3 -m kit.sandbox enter VIEW.json CWD -- COMMAND...`: build the
+    view's root and exec COMMAND in CWD (run as the sandbox's PID 1)."""
+    if len(argv) < 5 or argv[0] != "enter" or argv[3] != "--":
+        print("usage: python3 -m kit.sandbox enter VIEW.json CWD -- COMMAND...", file=sys.stderr)
+        return 2
+    view_file = Path(argv[1])
+    view = fsview.View.load(view_file)
+    # The new root's mount point: an empty folder beside the view's file (on
+    # the host it stays empty, and goes with the grading's work folder).
+    fsview.enter(view_file.parent / f"root-{os.getpid()}", view)
+    os.chdir(argv[2])
+    os.execvpe(argv[4], argv[4:], view.env or {"PATH": "/usr/bin:/bin"})
+    return 127
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

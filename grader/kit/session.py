@@ -41,6 +41,7 @@ T = TypeVar("T")
 LEFTOVERS_SHOWN = 5   # processes named in the note about what a check left running
 POLL_INTERVAL = 0.02  # between two looks at /proc while waiting for a state
 SMALL_BUFFERS = 64 << 10  # bytes: TCP buffers of a check's network, for a client that does not read
+RUNNER_TASKS = 64         # the runner's own threads and helpers, in a process limit without root
 
 
 class Session:
@@ -76,6 +77,22 @@ class Session:
 
     # --- programs ------------------------------------------------------------
 
+    @property
+    def drop(self) -> list[str]:
+        """The prefix that starts a program without any privilege (sandbox.drop)."""
+        return sandbox.drop(self.isolation, self.ctx.uid)
+
+    def _process_limit(self, limits: Limits) -> Limits:
+        """RLIMIT_NPROC counts the tasks of a uid: the slot's grading uid's as
+        root (the run's programs only); without root, those of the run's user
+        namespace, where the runner's own threads count too; without
+        namespaces, every process of the user (then no limit)."""
+        if self.isolation is sandbox.Isolation.USER and limits.processes is not None:
+            return dataclasses.replace(limits, processes=limits.processes + RUNNER_TASKS)
+        if not self.isolation.isolated:
+            return dataclasses.replace(limits, processes=None)
+        return limits
+
     def limits(self, **changes: int | None) -> Limits:
         """The default limits of a program (no address-space limit under
         the sanitizers, which reserve terabytes of virtual memory), changed."""
@@ -110,8 +127,8 @@ class Session:
         with self.transcript.step(f"$ {' '.join([name, *args])}   # the kit's {name}") as step:
             seconds = min(timeout, max(self.deadline.remaining(), 0.1))
             try:
-                done = subprocess.run([path, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                      errors="replace", timeout=seconds)
+                done = subprocess.run([*self.drop, path, *args], stdin=subprocess.DEVNULL, capture_output=True,
+                                      text=True, errors="replace", timeout=seconds)
             except subprocess.TimeoutExpired:
                 self.fail(f"{name} ends within {seconds:g} s", "it was still running",
                           "The server under test stopped answering: see its output below.")
@@ -142,13 +159,8 @@ class Session:
                 if not self.ctx.fill_fds_lib:
                     raise RuntimeError("the descriptor-filling library was not built")
                 env["LD_PRELOAD"] = self.ctx.fill_fds_lib
-            user = sandbox.program_user(self.isolation, self.ctx.slot)
-            if user is None:
-                # RLIMIT_NPROC counts every process of the user: only a grading
-                # uid of its own makes it a limit on this program alone.
-                limits = dataclasses.replace(limits, processes=None)
-            program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env, limits=limits,
-                                    user=user, interactive=interactive)
+            program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env,
+                                    limits=self._process_limit(limits), prefix=self.drop, interactive=interactive)
             program.name = shown
             self.programs.append(program)
             step.outcome = f"pid {program.pid}"
@@ -224,12 +236,14 @@ class Session:
             step.outcome = "alive, waiting"
 
     def write_file(self, name: str, text: str) -> str:
-        """A file of the check's own (e.g. a users file), readable by the
-        programs; its absolute path."""
-        path = Path(self.ctx.work_dir) / f"{self.spec.key}-{name}"
+        """A file of the check's own (e.g. a users file), which the programs
+        can read (and not change); its path as they see it."""
+        name = f"{self.spec.key}-{name}"
+        path = Path(self.ctx.work_dir) / "files" / name
+        path.parent.mkdir(exist_ok=True)
         path.write_text(text)
         path.chmod(0o644)
-        return str(path)
+        return str(Path(self.ctx.shared_dir) / name)
 
     def expect_settled(self, program: Program, what: str) -> None:
         """Every thread of the program waits (asleep in the same system call on

@@ -40,6 +40,28 @@ def test_solution_and_skeleton_have_the_same_files(lab):
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_reference_sources_are_files_the_grader_builds(lab):
+    """The grader never follows a link in a submission, the reference solutions
+    included: each source is a regular file of its own (07's Client.cpp is a
+    copy of 06's, kept equal here)."""
+    for file in lab.student_files:
+        path = KIT / "solutions" / lab.name / file
+        assert not path.is_symlink() and path.is_file(), f"{path} must be a regular file"
+    if lab.name == "07-socket-options":
+        assert path.with_name("Client.cpp").read_bytes() == (KIT / "solutions/06-serveur-client/Client.cpp").read_bytes()
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_library_headers_are_given_as_they_are(lab):
+    """The kit links its reference library into a submission's build as a
+    header and compiled objects: the header must be the one the handout gives
+    (labs/), so that the submission's code compiles against what it was written for."""
+    for file in lab.library_files:
+        if file.endswith(".h"):
+            assert (lab.kit_dir / file).read_bytes() == (KIT / "solutions" / lab.name / file).read_bytes()
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
 def test_handout_lists_every_check_with_its_points(lab):
     handout = (lab.kit_dir / "README.md").read_text()
     for _, spec in load_checks(lab.check_module):
