@@ -22,6 +22,7 @@ from pathlib import Path
 from . import buildbox, kitbuilds, safefs
 from .buildcache import cached, digest, prune
 from .labs import KIT, Lab, submitted_folder
+from .text import file_name
 
 BUILDS_KEPT = 2000              # lab builds kept in the cache (about 250 KB each), the newest
 MAX_SOURCE_BYTES = 1 << 20      # a submitted source file
@@ -188,7 +189,7 @@ def _ignored(folder: Path, lab: Lab) -> list[str]:
     """The files of the submitted folder that the build does not use (shown, never read)."""
     wanted = set(lab.student_files)
     kit_files = {p.name for p in lab.kit_dir.iterdir()}  # the Makefile, the handout...
-    return sorted(path.name for path in folder.iterdir()
+    return sorted(file_name(path.name) for path in folder.iterdir()
                   if path.name not in wanted and path.name not in kit_files and not path.name.startswith(".")
                   and path.name != "obj" and not _executable_file(path))
 

@@ -60,13 +60,14 @@ def make(tree: Path, arguments: list[str], *, isolation: sandbox.Isolation, uid:
         return finish_log(children.run(["make", "-k", "-s", "-C", str(tree), *arguments], BUILD_TIMEOUT,
                                        LOG_LIMIT * 4, env=ENVIRONMENT))
     sandbox.give(tree, isolation, uid)
-    view_file = sandbox.view_folder(work / group_name, isolation, uid) / "view.json"
+    folder = sandbox.view_folder(work, group_name, isolation, uid)
+    view_file = folder / "view.json"
     fsview.View(binds=[fsview.Bind(str(tree), BUILD_ROOT, writable=True)],
                 masked=[str(folder) for folder in masked], tmp_bytes=TMP_BYTES, env=ENVIRONMENT).save(view_file)
     command = sandbox.enter_command(view_file, BUILD_ROOT, [*sandbox.drop(isolation, uid), "prlimit", *LIMITS, "--",
                                                             "make", "-k", "-s", *arguments])
     command = sandbox.wrap(command, isolation, uid)
-    group, _ = cgroups.create(group_name) if isolation is sandbox.Isolation.ROOT else (None, "")
+    group, _ = cgroups.create(folder.name) if isolation is sandbox.Isolation.ROOT else (None, "")
     if group is not None:
         command = group.wrap(command)
     try:

@@ -66,7 +66,7 @@ def create_instance(name: str) -> tuple[Path | None, str]:
 
 
 def remove_instance(path: Path) -> None:
-    """Best effort: an instance left behind is removed by the next grading (remove_stale)."""
+    """Best effort: an instance left behind is removed by the next grading (gradings.reclaim)."""
     try:
         (path / EVENT / "enable").write_text("0")
         path.rmdir()

@@ -77,8 +77,8 @@ def run(ctx: RunContext, layout: RunLayout, isolation: sandbox.Isolation, gradin
     collect its results, within budget seconds."""
     folder = layout.folder
     (folder / "files").mkdir(parents=True, exist_ok=True)
-    sandboxes = layout.work / "sandboxes" / f"{grading}-{folder.name}-run"
-    view_file = sandbox.view_folder(sandboxes, isolation, ctx.uid) / "view.json"
+    sandboxes = sandbox.view_folder(layout.work / "sandboxes", f"{grading}-{folder.name}-run", isolation, ctx.uid)
+    view_file = sandboxes / "view.json"
     log_path = sandboxes / "runner.log"
     read_fd, write_fd = os.pipe()
     if isolation.isolated:

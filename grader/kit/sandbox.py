@@ -96,10 +96,12 @@ def wrap(command: list[str], isolation: Isolation, uid: int = GRADING_UID_BASE) 
     return command
 
 
-def view_folder(folder: Path, isolation: Isolation, uid: int) -> Path:
-    """A new folder of the grader's for one sandbox's view file (and the
-    mount point of its root, beside it), given to the sandbox's uid."""
-    folder.mkdir(parents=True)
+def view_folder(parent: Path, name: str, isolation: Isolation, uid: int) -> Path:
+    """A new folder of the grader's, named after name, for one sandbox's view
+    file (and the mount point of its root, beside it), given to its uid."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=parent))
+    folder.chmod(0o755)
     give(folder, isolation, uid)
     return folder
 

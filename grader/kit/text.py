@@ -44,6 +44,12 @@ def neutral(text: str) -> str:
     return UNUSUAL.sub(lambda unusual: _shown(unusual.group()), text)
 
 
+def file_name(name: str) -> str:
+    """A file's name from a submission, shown on one line: neutral, its
+    newlines and tabs escaped too (a name cannot start a line of a report)."""
+    return neutral(name).replace("\n", "\\n").replace("\t", "\\t")
+
+
 def decode_output(data: bytes) -> str:
     """A program's output as text: UTF-8 where it is valid, \\xNN for other bytes,
     and hidden characters made visible as neutral() shows them."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 import os
+import select
 import shutil
 import subprocess
+import tempfile
+import time
 import uuid
 import sys
 from pathlib import Path
@@ -28,6 +31,17 @@ def grade(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -
         return json.loads(output.read_text())
     finally:
         output.unlink(missing_ok=True)
+
+
+def wait_until(probe, timeout: float, what: str):
+    """probe()'s first truthy result, looking every 20 ms until timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        found = probe()
+        if found:
+            return found
+        select.select([], [], [], 0.02)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def checks(results: dict) -> list[dict]:
@@ -62,9 +76,26 @@ def apply(patch: Path, submission: Path) -> None:
     assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
 
 
-from kit import sandbox  # noqa: E402
+from kit import sandbox, slots  # noqa: E402
+from kit.buildbox import Box  # noqa: E402
+from kit.safefs import remove_tree  # noqa: E402
 
-ISOLATED = sandbox.detect(os.environ.get("SLK_ISOLATION") or None).isolated
+ISOLATION = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
+ISOLATED = ISOLATION.isolated
+
+
+@pytest.fixture
+def box():
+    """Where a test's builds of submissions run, as the grader runs them: in
+    a sandbox, under a slot of its own (held for the test), with a work folder
+    every uid may walk through (pytest's are root's only, mode 0700)."""
+    work = Path(tempfile.mkdtemp(prefix="slk-test-work-"))
+    work.chmod(0o755)
+    try:
+        with slots.acquire() as slot:
+            yield Box(ISOLATION, slot.uid, work, (KIT,), f"slk-grade-test{os.getpid()}")
+    finally:
+        remove_tree(work)
 # Grading a program that resolves names such as www.google.be, or that reaches
 # for arbitrary addresses, is only safe in the grader's namespaces.
 needs_namespaces = pytest.mark.skipif(not ISOLATED, reason="SKIP: namespaces cannot be made on this machine; "

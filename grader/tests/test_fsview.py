@@ -1,90 +1,112 @@
-"""The private filesystem view of a run (fsview.py), on a real mount namespace:
-before it, a program can read anything its uid may; inside it, only the
-system, the run's work folder and (for the runner alone) the grader's code."""
+"""The private root of a sandbox (fsview.py), built for real by the sandbox's
+bootstrap (`python3 -m kit.sandbox enter`): it shows the system and what it
+is given, read-only unless said otherwise; the runner's own folders (under
+/.slk) are for it alone; a program without privilege can neither enter them
+nor change anything on the way to them."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from conftest import GRADER
-from kit import sandbox
+from kit import fsview, sandbox
+from kit.safefs import remove_tree
 
 ISOLATION = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
 pytestmark = pytest.mark.skipif(not ISOLATION.isolated, reason="SKIP: no mount namespace can be made here")
+UID = sandbox.GRADING_UID_BASE + 999
 
 PROBE = r"""
 import json, os, sys
 from pathlib import Path
-sys.path.insert(0, {grader!r})
-from kit import fsview
 
-work, grader, secret, enter = Path({work!r}), Path({code!r}), Path({secret!r}), {enter!r}
-
-def readable(path):
+def read(path):
     try:
         return Path(path).read_text()
     except OSError as error:
         return type(error).__name__
 
-if enter:
-    fsview.enter(work / "root", [work], [grader])
-seen = {{"work": readable(work / "file"), "grader": readable(grader / "file"), "secret": readable(secret / "file"),
-         "etc": Path("/etc/hostname").exists(), "home": os.path.exists("/root") and os.listdir("/root") != [],
-         "tmp": os.listdir("/tmp")}}
-if os.geteuid() == 0 and {as_other!r}:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.setgid(61999); os.setuid(61999)
-        os.write(write, json.dumps({{"work": readable(work / "file"), "grader": readable(grader / "file")}}).encode())
-        os._exit(0)
-    os.waitpid(pid, 0)
-    seen["other_uid"] = json.loads(os.read(read, 65536))
+def attempt(action):
+    try:
+        action()
+        return "done"
+    except OSError as error:
+        return type(error).__name__
+
+seen = {
+    "shown": read("/slk/shown/file"), "private": read("/.slk/run/file"), "secret": read(sys.argv[1]),
+    "masked": os.listdir(sys.argv[2]) if os.path.isdir(sys.argv[2]) else "absent",
+    "write shown": attempt(lambda: Path("/slk/shown/new").write_text("x")),
+    "write private": attempt(lambda: Path("/.slk/run/new").write_text("x")),
+    "write writable": attempt(lambda: Path("/slk/writable/new").write_text("x")),
+    "chmod /.slk": attempt(lambda: os.chmod("/.slk", 0o755)),
+    "mkdir /": attempt(lambda: os.mkdir("/new")),
+    "tmp": os.listdir("/tmp"), "hosts": read("/etc/hosts"),
+    "shm": os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize,
+    "home": os.path.exists("/root") and bool(os.listdir("/root")) if os.access("/root", os.R_OK) else "unreadable",
+}
 print(json.dumps(seen))
 """
 
 
-def probe(tmp_path, enter: bool) -> dict:
-    # As on a real machine, the kit (its grader/) and the run's work folder are
-    # in different folders: tmp_path/kit/grader and tmp_path/work.
-    work, code, secret = tmp_path / "work", tmp_path / "kit" / "grader", tmp_path / "secret"
-    (tmp_path / "kit").mkdir(exist_ok=True)
-    (tmp_path / "kit").chmod(0o755)
-    for folder, text in ((work, "the run's own file"), (code, "the grader's code"), (secret, "another submission")):
-        folder.mkdir(exist_ok=True)
-        folder.chmod(0o755)
-        (folder / "file").write_text(text)
-        (folder / "file").chmod(0o644)
-    tmp_path.chmod(0o755)
-    script = PROBE.format(grader=str(GRADER), work=str(work), code=str(code), secret=str(secret), enter=enter,
-                          as_other=ISOLATION is sandbox.Isolation.ROOT)
-    done = subprocess.run(sandbox.wrap([sys.executable, "-c", script], ISOLATION), capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+@pytest.fixture
+def tmp_path():
+    """A folder every uid may walk through (pytest's own are root's, mode 0700:
+    a user namespace made by root is made by a grading uid, which could not)."""
+    folder = Path(tempfile.mkdtemp(prefix="slk-test-fsview-"))
+    folder.chmod(0o755)
+    yield folder
+    remove_tree(folder)
+
+
+def probe(tmp_path: Path, dropped: bool) -> dict:
+    """What a process sees inside a sandbox whose view shows `shown`
+    (read-only), `writable`, and the runner's folder under /.slk; dropped: as
+    a program (sandbox.drop), else as the runner."""
+    folders = {name: tmp_path / name for name in ("shown", "writable", "private", "secret", "sandbox")}
+    for name, folder in folders.items():
+        folder.mkdir()
+        (folder / "file").write_text(f"the {name} file")
+    (folders["shown"] / "probe.py").write_text(PROBE)
+    (folders["private"] / "hosts").write_text("127.1.0.1 zeus\n")
+    view = fsview.View(binds=[fsview.Bind(str(folders["shown"]), "/slk/shown"),
+                              fsview.Bind(str(folders["writable"]), "/slk/writable", writable=True),
+                              fsview.Bind(str(folders["private"]), "/.slk/run", writable=True)],
+                       files={"/etc/hosts": str(folders["private"] / "hosts")},
+                       masked=["/usr/share/doc"], tmp_bytes=1 << 20, env={"PATH": "/usr/bin:/bin"})
+    view.save(folders["sandbox"] / "view.json")
+    for folder in folders.values():
+        sandbox.give(folder, ISOLATION, UID)
+    program = [*sandbox.drop(ISOLATION, UID)] if dropped else []
+    command = sandbox.wrap(sandbox.enter_command(folders["sandbox"] / "view.json", "/", [
+        *program, sandbox.PYTHON, "/slk/shown/probe.py", str(folders["secret"] / "file"), "/usr/share/doc"]),
+        ISOLATION, UID)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env=sandbox.bootstrap_environment())
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_without_the_view_everything_is_readable(tmp_path):
-    seen = probe(tmp_path, enter=False)
-    assert seen["secret"] == "another submission"
-    assert seen["work"] == "the run's own file" and seen["grader"] == "the grader's code"
+def test_the_runner_sees_the_system_and_its_view_only(tmp_path):
+    seen = probe(tmp_path, dropped=False)
+    assert seen["shown"] == "the shown file" and seen["private"] == "the private file"
+    assert seen["secret"] == "FileNotFoundError"      # the rest of the machine is not there
+    assert seen["masked"] == []                       # a folder of the grader's under /usr: empty
+    assert seen["write shown"] == "OSError" and seen["write private"] == "done"
+    assert seen["mkdir /"] == "OSError"                # the root is read-only
+    assert seen["tmp"] == [] and seen["shm"] == fsview.SHM_BYTES
+    assert seen["hosts"] == "127.1.0.1 zeus\n"
 
 
-def test_the_view_shows_the_work_folder_and_the_system_only(tmp_path):
-    seen = probe(tmp_path, enter=True)
-    assert seen["work"] == "the run's own file"
-    assert seen["grader"] == "the grader's code"       # the runner (root here) still reads its code
-    assert seen["secret"] == "FileNotFoundError"        # the rest of the machine is not there
-    assert seen["etc"] and not seen["home"]
-    assert seen["tmp"] == [tmp_path.relative_to("/tmp").parts[0]] if str(tmp_path).startswith("/tmp/") else True
-
-
-@pytest.mark.skipif(ISOLATION is not sandbox.Isolation.ROOT, reason="SKIP: programs run under a grading uid as root only")
-def test_programs_cannot_enter_the_graders_folder(tmp_path):
-    seen = probe(tmp_path, enter=True)["other_uid"]
-    assert seen == {"work": "the run's own file", "grader": "PermissionError"}
+def test_a_program_cannot_enter_or_open_the_runners_folders(tmp_path):
+    seen = probe(tmp_path, dropped=True)
+    assert seen["shown"] == "the shown file" and seen["write writable"] == "done"
+    assert seen["private"] == "PermissionError" and seen["write private"] == "PermissionError"
+    assert seen["chmod /.slk"] in ("PermissionError", "OSError")  # not its own, or a read-only root
+    assert seen["write shown"] in ("PermissionError", "OSError")
+    assert seen["secret"] == "FileNotFoundError"

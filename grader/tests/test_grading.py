@@ -60,21 +60,20 @@ MUTANT_WORKERS = 3  # gradings at once: much of a broken program's grading is wa
 
 @pytest.fixture(scope="module")
 def mutant_results(tmp_path_factory) -> dict[Path, dict | BaseException]:
-    """Every mutant graded (several at once, each with run slots of its own)."""
-    def grade_mutant(numbered: tuple[int, Path]) -> tuple[Path, dict | BaseException]:
-        index, patch = numbered
+    """Every mutant graded (several at once: each grading takes free slots of its own)."""
+    def grade_mutant(patch: Path) -> tuple[Path, dict | BaseException]:
         try:
             lab = patch.parent.name
             submission = copy_solutions(tmp_path_factory.mktemp("mutant") / "submission", lab)
             apply(patch, submission)
             # One seed: the same cuts of requests every run (a mutant's verdict must not hang on them).
-            return patch, grade("--submission", str(submission), "--lab", lab, "--slot", str(16 + index),
-                                "--seed", "1", *scored_checks(lab), env={"SLK_TIMEOUT_SCALE": "0.3"})
+            return patch, grade("--submission", str(submission), "--lab", lab, "--seed", "1", *scored_checks(lab),
+                                env={"SLK_TIMEOUT_SCALE": "0.3"})
         except BaseException as error:  # reported by that mutant's own test
             return patch, error
     tmp_path_factory.getbasetemp()  # made once here: mktemp() from two threads at once may race to make it
     with ThreadPoolExecutor(max_workers=MUTANT_WORKERS) as pool:
-        return dict(pool.map(grade_mutant, enumerate(MUTANTS)))
+        return dict(pool.map(grade_mutant, MUTANTS))
 
 
 @pytest.mark.parametrize("patch", MUTANTS, ids=[f"{p.parent.name}/{p.stem}" for p in MUTANTS])

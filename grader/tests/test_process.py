@@ -19,7 +19,7 @@ int main(void) { printf("ready %d\n", (int)getpid()); pause(); return 0; }
 
 def run(command, *, interactive=False, limits=Limits()):
     return start_program(Path(command[0]), command[1:], cwd=Path("/tmp"), env={"PATH": "/usr/bin:/bin"},
-                         limits=limits, user=None, interactive=interactive)
+                         limits=limits, prefix=[], interactive=interactive)
 
 
 @pytest.fixture

@@ -14,14 +14,23 @@ from kit.context import RunContext
 
 @pytest.fixture
 def results(tmp_path):
+    """The runner's records, read from the pipe it writes them on."""
     ctx = RunContext(lab="99-fake", check_module="tests.fake_checks", build_dir=str(tmp_path), programs={},
-                     isolation="none", slot=0, results_path=str(tmp_path / "results.jsonl"), work_dir=str(tmp_path))
+                     isolation="none", slot=0, uid=os.getuid(), work_dir=str(tmp_path), shared_dir=str(tmp_path))
     ctx.save(tmp_path / "context.json")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "kit.runner", str(tmp_path / "context.json")], cwd=GRADER,
-                          env={**os.environ, "PYTHONPATH": str(GRADER)}, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-    records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb") as results_pipe:
+        try:
+            runner = subprocess.Popen([sys.executable, "-m", "kit.runner", str(tmp_path / "context.json"),
+                                       str(write_fd)], cwd=GRADER, pass_fds=(write_fd,), stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(GRADER)})
+        finally:
+            os.close(write_fd)
+        lines = results_pipe.read().splitlines()  # to the end: the runner closed it
+    output, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 0, output
+    records = [json.loads(line) for line in lines]
     return {r["key"]: r for r in records}, time.monotonic() - started
 
 
