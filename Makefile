@@ -22,7 +22,7 @@ help:
 	@echo "make skeletons        regenerate labs/ from solutions/"
 	@echo "make slides           build the slide decks (slides/build/*.html, and PDF with Chromium)"
 	@echo "make dist             the student bundle: dist/socket-lab-kit.tar.gz (no solutions, no hidden checks)"
-	@echo "make gradescope [LAB=NN]  the Gradescope autograder: dist/gradescope[-NN].zip"
+	@echo "make gradescope [LAB=NN] [TRUSTED=1]  the Gradescope autograder: dist/gradescope[-NN].zip"
 	@echo "make bench            every reference server, Redis and an epoll floor under smop-bench: bench/results/latest.md"
 	@echo "scripts/grade-class DIR [--jobs N] [--out DIR]   grade a class (teachers; see README)"
 	@echo "make setup            install the Debian packages the kit needs"
@@ -87,7 +87,7 @@ dist:
 	PYTHONPATH=grader $(PYTHON) -m kit.packaging dist dist/socket-lab-kit.tar.gz
 
 gradescope:
-	PYTHONPATH=grader $(PYTHON) -m kit.packaging gradescope dist/gradescope$(if $(LAB),-$(LAB)).zip $(if $(LAB),--lab $(LAB))
+	PYTHONPATH=grader $(PYTHON) -m kit.packaging gradescope dist/gradescope$(if $(LAB),-$(LAB)).zip $(if $(LAB),--lab $(LAB)) $(if $(TRUSTED),--trusted)
 
 clean:
 	for lab in labs/*/; do $(MAKE) -s -C $$lab clean; done

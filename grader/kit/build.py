@@ -21,7 +21,8 @@ from pathlib import Path
 
 from . import buildbox, kitbuilds, safefs
 from .buildcache import cached, digest, prune
-from .labs import KIT, Lab, submitted_folder
+from .labs import KIT, Lab, lab_named, submitted_folder
+from .units import compile_units, units_of
 from .text import file_name
 
 BUILDS_KEPT = 2000              # lab builds kept in the cache (about 250 KB each), the newest
@@ -113,7 +114,7 @@ def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitiz
                  [(str(path.relative_to(tree)), path) for path in sorted(tree.rglob("*")) if path.is_file()])
 
     def produce(cache: Path) -> None:
-        log = _make_all(tree, box, variables, thread_sanitized, bool(test_suite), label)
+        log = _make_all(tree, box, variables, thread_sanitized, bool(test_suite), label, lab)
         log += _harvest(tree, cache, outputs)
         (cache / "log").write_text(log)
         prune(cache.parent, BUILDS_KEPT)
@@ -211,13 +212,19 @@ def _add_test_objects(tree: Path, makefile: Path, work: Path) -> None:
 
 
 def _make_all(tree: Path, box: buildbox.Box, variables: list[str], thread_sanitized: tuple[str, ...],
-              test_suite: bool, label: str) -> str:
-    """Every make of one build, in the sandbox; their messages."""
-    log = box.make(tree, variables, f"{label}-build")
+              test_suite: bool, label: str, lab: Lab) -> str:
+    """Every make of one build, in the sandbox (each unit compiled alone
+    first, or taken from the grader's cache: units.py); their messages."""
+    common = lab.makefile_list("COMMON_SRCS")
+    log = _joined(compile_units(tree, units_of(tree, lab.programs, common, variables), variables, box, label),
+                  box.make(tree, variables, f"{label}-build"))
     tsan = [name for name in thread_sanitized if _built(tree, name)]
     if tsan:
         tsan_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + ["OUT=tsan", "SAN=thread"]
-        made = box.make(tree, [*tsan_variables, *(f"tsan/{name}" for name in tsan)], f"{label}-tsan")
+        compiled = compile_units(tree, units_of(tree, tsan, common, tsan_variables), tsan_variables, box,
+                                 f"{label}-tsan")
+        made = _joined(compiled, box.make(tree, [*tsan_variables, *(f"tsan/{name}" for name in tsan)],
+                                          f"{label}-tsan"))
         for program in tsan:
             if not _built(tree, f"tsan/{program}"):
                 log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + made
@@ -230,6 +237,10 @@ def _make_all(tree: Path, box: buildbox.Box, variables: list[str], thread_saniti
             if not _built(tree, f"{out}/{TEST_PROGRAM}"):
                 log += f"\n[{TEST_PROGRAM}{'' if kind == 'plain' else '-asan'}: the test suite did not build]\n" + made
     return log
+
+
+def _joined(*logs: str) -> str:
+    return "\n".join(log for log in logs if log.strip())
 
 
 def _built(tree: Path, name: str) -> bool:
@@ -255,3 +266,29 @@ def _harvest(tree: Path, cache: Path, outputs: list[str]) -> str:
         except (safefs.Refused, OSError) as refusal:
             notes += f"\n[{output}: not taken ({refusal})]"
     return notes
+
+
+def build_reference(lab: Lab, programs: tuple[str, ...], libraries: dict[str, str], work: Path,
+                    box: buildbox.Box) -> dict[str, str | None]:
+    """The kit's reference programs of lab that its checks start, built from
+    solutions/ as a submission is (linked with the kit's libraries, compiled):
+    each grading gets copies of the binaries only. Nothing where the kit has
+    no solutions (a student's copy of the kit)."""
+    if not programs or not (KIT / "solutions" / lab.name).is_dir():
+        return {}
+    library = None
+    if libraries:
+        library = Library(tuple((variable, lab_named(name), None) for variable, name in libraries.items()),
+                          f"the kit's reference {', '.join(libraries.values())}")
+    built = build_lab(lab, KIT / "solutions", work, box, library=library, name=f"reference-{lab.name}")
+    target = work / "reference" / lab.name
+    target.mkdir(parents=True, exist_ok=True)
+    found: dict[str, str | None] = {}
+    for program in programs:
+        path = built.programs.get(program)
+        found[program] = None
+        if path is not None:
+            shutil.copyfile(path, target / program)
+            (target / program).chmod(0o755)
+            found[program] = str(target / program)
+    return found

@@ -20,13 +20,13 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import children, gradings, runs, sandbox, slots
-from .build import LabBuild, Library, build_lab
+from . import children, gradings, native, runs, sandbox, slots
+from .build import LabBuild, Library, build_lab, build_reference
 from .buildbox import Box
 from .buildcache import cache_base
 from .check import CheckSpec, LabOptions, lab_options, load_checks
 from .context import RunContext
-from .kitbuilds import build_native, build_reference, build_tool
+from .kitbuilds import build_tool
 from .labs import KIT, Lab, UnknownLab, find_labs, lab_named, submitted_folder
 from .network import Network
 from .plugin import GRACE
@@ -103,8 +103,12 @@ class Grader:
         self.submission = (args.submission or default_submission()).resolve()
         # For the kit's own tests of hanging programs: shorter budgets, same verdicts.
         self.timeout_scale = float(os.environ.get("SLK_TIMEOUT_SCALE", "1"))
-        self.fill_fds_lib, native_error = build_native(self.work)
-        self.notes = [f"(the grader's helper library did not build: {native_error})"] if native_error else []
+        self.notes: list[str] = []
+        try:
+            self.fill_fds_lib: str | None = str(native.install("libfillfds.so", self.work / "native"))
+        except native.BuildFailed as failure:
+            self.fill_fds_lib = None
+            self.notes.append(f"(the grader's helper library did not build: {failure})")
         self.notes_said: set[str] = set()
         self.notes_lock = threading.Lock()
         self.tools: dict[str, tuple[str | None, str]] = {}  # built on first use: (binary, error)
@@ -141,8 +145,7 @@ class Grader:
         except children.Stopped as stopped:
             return LabResult(lab.name, True, [not_run(spec, "error", f"Not graded: {stopped}") for spec in specs])
         if left:
-            self.note_once(f"(processes of {lab.name} were still running after its checks, and were killed: "
-                           + "; ".join(left) + ")")
+            self.note_once(f"(processes of {lab.name} {slots.LEFT_RUNNING}, and were killed: " + "; ".join(left) + ")")
         if children.stopping.is_set():  # stopped while it ran: its results are not the program's
             return LabResult(lab.name, result.submitted, [not_run(spec, "error", f"Not graded: {children.stop_reason}")
                                                           for spec in specs])
@@ -150,8 +153,8 @@ class Grader:
 
     def grade_in_slot(self, lab: Lab, specs: list[CheckSpec], slot: slots.Slot) -> LabResult:
         options = lab_options(lab.check_module)
-        reference = build_reference(lab, options.reference, self.work, options.libraries)
         box = Box(self.isolation, slot.uid, self.work, self.masked, self.grading.name, self.args.keep)
+        reference = build_reference(lab, options.reference, options.libraries, self.work, box)
         if not options.libraries:
             build = build_lab(lab, self.submission, self.work, box, self.args.sanitize,
                               test_suite=options.test_suite, thread_sanitized=options.thread_sanitized)

@@ -52,7 +52,7 @@ def write_csv(rows: list[StudentScores], path: Path) -> None:
             maxima[lab] = max(maxima.get(lab, 0.0), value)
     labs = sorted(maxima)
     total_max = sum(maxima.values())
-    with path.open("w", newline="") as out:
+    with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["student", *(f"{lab} (/{_points(maxima[lab])})" for lab in labs),
                          f"total (/{_points(total_max)})", "status", "seconds", "note"])

@@ -1,11 +1,13 @@
-"""The kit's own builds: its reference programs and libraries, its tests, its tools.
+"""The kit's own builds: its reference libraries, its tests, its tools.
 
 Only the kit's sources go into these builds, never a submission's: they run
 outside the sandbox, through ccache where it is installed, and their
 outputs are kept in the grader's cache (buildcache.py), keyed by the
 sources, flags and compiler. What a submission's sandboxed build gets of
 them is compiled objects (the reference library, the hidden tests), never a
-source; what its runs get is binaries (the reference programs, the tools).
+source; what its runs get is binaries (the tools). The reference programs
+are built as a submission is (build.build_reference), so that grading the
+reference solutions reuses their compiled units.
 """
 
 from __future__ import annotations
@@ -57,37 +59,6 @@ def kit_sources(folder: Path) -> list[Path]:
 
 def _library_variables(libraries: dict[str, str]) -> list[str]:
     return [f"{variable}={KIT / 'solutions' / name}" for variable, name in libraries.items()]
-
-
-def build_reference(lab: Lab, programs: tuple[str, ...], work: Path,
-                    libraries: dict[str, str]) -> dict[str, str | None]:
-    """The kit's reference programs of lab (from solutions/), or nothing where the
-    kit has no solutions (a student's copy of the kit). Each grading gets
-    copies of the binaries only."""
-    source = KIT / "solutions" / lab.name
-    if not programs or not source.is_dir():
-        return {}
-    folders = [source, KIT / "mk", *(KIT / "solutions" / name for name in libraries.values())]
-    key = digest([lab.name.encode(), " ".join(programs).encode()],
-                 [(f"{folder.name}/{path.name}", path) for folder in folders for path in kit_sources(folder)])
-
-    def produce(folder: Path) -> None:
-        for path in kit_sources(source):  # not what someone built in solutions/
-            shutil.copyfile(path, folder / path.name)
-        make(["-C", str(folder), f"KIT_MK={KIT / 'mk'}", "OUT=.", *_library_variables(libraries), *programs])
-        shutil.rmtree(folder / "obj", ignore_errors=True)  # the cache keeps the programs only
-
-    target = work / "reference" / lab.name
-    target.mkdir(parents=True, exist_ok=True)
-    found: dict[str, str | None] = {}
-    with cached("reference-programs", key, work, produce) as folder:
-        for program in programs:
-            found[program] = None
-            if (folder / program).is_file():
-                shutil.copyfile(folder / program, target / program)
-                (target / program).chmod(0o755)
-                found[program] = str(target / program)
-    return found
 
 
 def reference_objects(library: Lab, kinds: list[str], libraries: dict[str, str], work: Path) -> Path:
@@ -148,18 +119,6 @@ def test_objects(makefile: Path, kind: str, work: Path) -> Path:
             for path in folder.glob("*.o"):
                 shutil.copyfile(path, target / path.name)
     return target
-
-
-def build_native(work: Path) -> tuple[str | None, str]:
-    """Compile the grader's helper libraries; (path of fill_fds.so, error)."""
-    source = KIT / "grader" / "native" / "fill_fds.c"
-    target = work / "native" / "libfillfds.so"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    made = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-o", str(target), str(source)],
-                          capture_output=True, text=True, timeout=60)
-    if made.returncode != 0:
-        return None, made.stderr
-    return str(target), ""
 
 
 def build_tool(name: str, work: Path) -> tuple[str | None, str]:

@@ -39,16 +39,18 @@ class Lab:
 
     @property
     def programs(self) -> list[str]:
-        return self._makefile_list("PROGRAMS")
+        return self.makefile_list("PROGRAMS")
 
     @property
     def library_files(self) -> list[str]:
         """The files of its own that other labs link with: a library lab's
         COMMON_SRCS and HEADERS (not those it takes from another library)."""
-        return [name for name in self._makefile_list("COMMON_SRCS") + self._makefile_list("HEADERS")
+        return [name for name in self.makefile_list("COMMON_SRCS") + self.makefile_list("HEADERS")
                 if "$" not in name and "/" not in name]
 
-    def _makefile_list(self, variable: str) -> list[str]:
+    def makefile_list(self, variable: str) -> list[str]:
+        """The words of one variable of the lab's Makefile (e.g. COMMON_SRCS),
+        `$(VARIABLE)` uses left as they are."""
         makefile = (self.kit_dir / "Makefile").read_text()
         match = re.search(rf"^{variable}\s*:?=\s*(.*)$", makefile, re.MULTILINE)
         return match.group(1).split() if match else []

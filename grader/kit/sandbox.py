@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import fsview, procfs
+from . import fsview, native, procfs
 from .slots import GRADING_UID_BASE
 
 CLONE_NEWNET = 0x40000000
@@ -125,15 +125,18 @@ def give(path: Path, isolation: Isolation, uid: int) -> None:
 
 
 def enter_command(view_file: Path, cwd: str, command: list[str]) -> list[str]:
-    """The command that, inside a new sandbox, builds the root of view_file,
-    moves to cwd there and execs command."""
-    return [PYTHON, "-m", "kit.sandbox", "enter", str(view_file), cwd, "--", *command]
+    """The command that, inside a new sandbox, builds the root of view_file
+    (fsview.View.save), moves to cwd there and execs command: the kit's
+    slk-enter, copied beside the view's file (a folder the sandbox's uid
+    can reach)."""
+    enter = native.install("slk-enter", view_file.parent)
+    return [str(enter), str(view_file), cwd, "--", *command]
 
 
 def bootstrap_environment() -> dict[str, str]:
-    """The environment of `python3 -m kit.sandbox enter` (the view gives the
-    command it execs an environment of its own)."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"}
+    """The environment of slk-enter (the view gives the command it execs an
+    environment of its own)."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin"}
 
 
 def drop(isolation: Isolation, uid: int) -> list[str]:
@@ -158,11 +161,11 @@ def detect(forced: str | None = None) -> Isolation:
             fsview.View().save(view)
             Path(folder).chmod(0o755)
             give(Path(folder), isolation, GRADING_UID_BASE)
-            command = wrap(enter_command(view, "/", [*drop(isolation, GRADING_UID_BASE), "/bin/true"]), isolation)
             try:
+                command = wrap(enter_command(view, "/", [*drop(isolation, GRADING_UID_BASE), "/bin/true"]), isolation)
                 probe = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
                                        env=bootstrap_environment())
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, subprocess.TimeoutExpired, native.BuildFailed):
                 continue
         if probe.returncode == 0:
             return isolation
@@ -268,23 +271,3 @@ def reap_zombies() -> None:
             return
         if pid == 0:
             return
-
-
-def main(argv: list[str]) -> int:
-    """`python3 -m kit.sandbox enter VIEW.json CWD -- COMMAND...`: build the
-    view's root and exec COMMAND in CWD (run as the sandbox's PID 1)."""
-    if len(argv) < 5 or argv[0] != "enter" or argv[3] != "--":
-        print("usage: python3 -m kit.sandbox enter VIEW.json CWD -- COMMAND...", file=sys.stderr)
-        return 2
-    view_file = Path(argv[1])
-    view = fsview.View.load(view_file)
-    # The new root's mount point: an empty folder beside the view's file (on
-    # the host it stays empty, and goes with the grading's work folder).
-    fsview.enter(view_file.parent / f"root-{os.getpid()}", view)
-    os.chdir(argv[2])
-    os.execvpe(argv[4], argv[4:], view.env or {"PATH": "/usr/bin:/bin"})
-    return 127
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -9,6 +9,11 @@ out, so only what students wrote counts. Two submissions' similarity is the
 Jaccard index of their fingerprint sets. It is a signal to read the two
 sources side by side, never a verdict: short labs written from the same
 handout look alike; the report gives each lab's median next to each pair.
+
+The sources are a student's: they are read without following a link, and at
+most MAX_LAB_SOURCE bytes of them per lab (see lab_sources). scripts/grade-class
+takes each submission's fingerprints in the child that reads the submission
+(intake.py), and compares the sets.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from .safefs import Refused, read_regular
+
 K = 12          # tokens per fingerprinted run
 WINDOW = 6      # winnowing window: any shared run of K + WINDOW - 1 tokens is seen
 MIN_PRINTS = 10  # fewer fingerprints than this: too little code to compare
+MAX_LAB_SOURCE = 256 << 10  # bytes of one lab's sources compared (a lab's reference: about 20 kB)
 
 KEYWORDS = set("""
 alignas alignof and asm auto bool break case catch char char16_t char32_t class const constexpr const_cast
@@ -74,7 +82,24 @@ def fingerprints(source: str) -> set[int]:
 
 
 def lab_sources(folder: Path, files: list[str]) -> str:
-    return "\n".join((folder / name).read_text(errors="replace") for name in files if (folder / name).is_file())
+    """The lab's sources in folder, as one text. A file that is missing, not a
+    regular file (a link: never followed) or past what is left of
+    MAX_LAB_SOURCE is left out: nobody writes that much for a lab by hand, and
+    its tokens would cost more memory than the signal is worth."""
+    texts, left = [], MAX_LAB_SOURCE
+    for name in files:
+        try:
+            data = read_regular(folder, name, left)
+        except (Refused, OSError):
+            continue
+        left -= len(data)
+        texts.append(data.decode(errors="replace"))
+    return "\n".join(texts)
+
+
+def lab_prints(folder: Path, files: list[str]) -> set[int]:
+    """The fingerprints of a lab folder's sources."""
+    return fingerprints(lab_sources(folder, files))
 
 
 @dataclass(frozen=True)
@@ -86,12 +111,13 @@ class Pair:
     shared: int
 
 
-def compare(submissions: dict[str, Path], lab: str, files: list[str], skeleton: Path | None) -> list[Pair]:
-    """Every pair of submissions of one lab (those with enough code of their own), most alike first."""
-    given = fingerprints(lab_sources(skeleton, files)) if skeleton is not None else set()
+def compare(submissions: dict[str, set[int]], lab: str, given: set[int]) -> list[Pair]:
+    """Every pair of submissions of one lab (student -> lab_prints) with enough
+    code of their own once the starter code's fingerprints (given) are taken
+    out, most alike first."""
     prints = {}
-    for student, folder in submissions.items():
-        mine = fingerprints(lab_sources(folder, files)) - given
+    for student, theirs in submissions.items():
+        mine = theirs - given
         if len(mine) >= MIN_PRINTS:
             prints[student] = mine
     names = sorted(prints)

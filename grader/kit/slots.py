@@ -29,6 +29,7 @@ from . import procfs
 
 SLOTS = 1000
 GRADING_UID_BASE = 61000
+LEFT_RUNNING = "were still running after its checks"  # the report's note on them (grade-class looks for it)
 
 
 class NoFreeSlot(RuntimeError):

@@ -25,7 +25,6 @@ import pytest
 
 from conftest import GRADER, KIT, apply, copy_solutions, mutant_header, needs_namespaces
 from kit.check import load_checks
-from kit.classroom import leftover_processes
 from kit.labs import lab_named
 
 pytestmark = needs_namespaces
@@ -136,10 +135,11 @@ def test_the_gradebook_has_a_row_per_student(graded_class):
 
 
 def test_nothing_is_left_running(graded_class):
+    """Each grading kills and reports what runs under its slots' uids after a
+    lab (its own, never another grading's): none here, the daemons and fork
+    bombs of the hostile corpus included (each check kills its processes)."""
     _, _, done, _ = graded_class
-    if os.geteuid() == 0:
-        assert "Processes left by the submissions: none" in done.stdout
-        assert leftover_processes() == []
+    assert "Processes left by the submissions: none" in done.stdout
 
 
 def test_a_rerun_regrades_nothing_that_did_not_change(graded_class):

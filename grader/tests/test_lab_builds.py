@@ -51,8 +51,8 @@ def test_the_kits_library_is_linked_compiled_never_as_source(box):
 
 
 def test_the_kits_own_builds_go_through_ccache_and_submissions_never_do(box, monkeypatch):
-    """The reference programs compile through ccache (the second grading's
-    build is all hits); a submission's build leaves the compiler cache untouched."""
+    """The kit's reference library compiles through ccache (built again, it
+    is all hits); a submission's build leaves the compiler cache untouched."""
     if shutil.which("ccache") is None:
         pytest.skip("SKIP: ccache is not installed")
     from kit import build as building, kitbuilds
@@ -60,15 +60,50 @@ def test_the_kits_own_builds_go_through_ccache_and_submissions_never_do(box, mon
     from kit.labs import lab_named
 
     monkeypatch.setenv("SLK_CACHE", str(box.work / "cache"))
-    lab = lab_named("06-serveur-client")
-    kitbuilds.build_reference(lab, ("Serveur",), box.work / "one", {})
-    shutil.rmtree(box.work / "cache" / "reference-programs")
-    kitbuilds.build_reference(lab, ("Serveur",), box.work / "two", {})
+    library = lab_named("08-tcp-lib")
+    kitbuilds.reference_objects(library, ["plain"], {}, box.work / "one")
+    shutil.rmtree(box.work / "cache" / "reference-objects")
+    kitbuilds.reference_objects(library, ["plain"], {}, box.work / "two")
     assert ccache_counts(box.work / "cache") == {"hits": 1, "misses": 1}
     before = sorted(p.relative_to(cache_root("ccache")) for p in cache_root("ccache").rglob("*"))
-    submission = copy_solutions(box.work / "submission", lab.name)
-    assert building.build_lab(lab, submission, box.work, box).built_all
+    submission = copy_solutions(box.work / "submission", "06-serveur-client")
+    assert building.build_lab(lab_named("06-serveur-client"), submission, box.work, box).built_all
     assert sorted(p.relative_to(cache_root("ccache")) for p in cache_root("ccache").rglob("*")) == before
+
+
+def test_each_unit_is_compiled_once_whoever_asks(box, monkeypatch):
+    """Lab 09 graded with a submission's own library, then a submission that
+    differs in Client.cpp only: the second compiles Client.cpp alone (in a
+    sandbox of its own) and takes Serveur.cpp and TCP.cpp from the grader's
+    cache, with the same messages; a unit that cannot compile alone (it
+    includes another source) is compiled by the full build, as before."""
+    from kit import build as building, buildbox
+    from kit.labs import lab_named
+
+    monkeypatch.setenv("SLK_CACHE", str(box.work / "cache"))
+    makes = []
+    real_make = buildbox.make
+    monkeypatch.setattr(buildbox, "make", lambda tree, arguments, **rest: makes.append(arguments[-1])
+                        or real_make(tree, arguments, **rest))
+    lab, library = lab_named("09-iterative-server"), lab_named("08-tcp-lib")
+    submission = copy_solutions(box.work / "submission", lab.name, library.name)
+    tcp = submission / library.name / "TCP.cpp"
+    tcp.write_text(tcp.read_text() + "\nstatic int unused_helper(int n) { int spare; return n; }\n")
+    variant = building.Library((("TCPLIB_DIR", library, submission / library.name),), "your 08-tcp-lib")
+    first = building.build_lab(lab, submission, box.work / "one", box, library=variant)
+    assert first.built_all and sorted(m for m in makes if m.endswith(".o")) == [
+        "obj/plain/Client.o", "obj/plain/Serveur.o", "obj/plain/TCP.o"]
+    client = submission / lab.name / "Client.cpp"
+    client.write_text(client.read_text() + "\nstatic_assert(true, \"changed\");\n")
+    makes.clear()
+    second = building.build_lab(lab, submission, box.work / "two", box, library=variant)
+    assert second.built_all and [m for m in makes if m.endswith(".o")] == ["obj/plain/Client.o"]
+    assert second.log == first.log and second.log.count("unused variable 'spare'") == 1
+
+    client.write_text('#include "Serveur.cpp"\n' + client.read_text())  # compiled in the full tree only: two main()s
+    third = building.build_lab(lab, submission, box.work / "three", box, library=variant)
+    assert third.log.count("redefinition of 'int main") == 1 and "No such file" not in third.log
+    assert third.programs["Serveur"] and not third.programs["Client"]
 
 
 def ccache_counts(cache: Path) -> dict[str, int]:

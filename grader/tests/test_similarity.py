@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from conftest import GRADER, KIT
-from kit.similarity import MIN_PRINTS, compare, flagged, fingerprints, tokens
+from kit.similarity import MIN_PRINTS, compare, flagged, fingerprints, lab_prints, tokens
 
 LIBRARY = KIT / "solutions" / "08-tcp-lib"
 FILES = ["TCP.cpp", "TCP.h"]
@@ -31,6 +31,10 @@ def write(folder: Path, sources: dict[str, str]) -> Path:
     return folder
 
 
+def prints_of(class_: dict[str, Path]) -> dict[str, set[int]]:
+    return {student: lab_prints(folder, FILES) for student, folder in class_.items()}
+
+
 def reference() -> dict[str, str]:
     return {name: (LIBRARY / name).read_text() for name in FILES}
 
@@ -51,7 +55,7 @@ def test_a_disguised_copy_is_flagged_and_independent_work_is_not(tmp_path):
         "dan": write(tmp_path / "dan", {"TCP.cpp": (LIBRARY / "length-header" / "TCP.cpp").read_text(),
                                         "TCP.h": (LIBRARY / "TCP.h").read_text()}),
     }
-    pairs = compare(class_, "08-tcp-lib", FILES, KIT / "labs" / "08-tcp-lib")
+    pairs = compare(prints_of(class_), "08-tcp-lib", lab_prints(KIT / "labs" / "08-tcp-lib", FILES))
     by_names = {(pair.first, pair.second): pair.similarity for pair in pairs}
     assert by_names[("ana", "ben")] == 1.0
     assert by_names[("ana", "cleo")] < 0.3 and by_names[("ben", "cleo")] < 0.3
@@ -63,4 +67,4 @@ def test_starter_code_alone_is_not_compared(tmp_path):
     class_ = {name: write(tmp_path / name, {file: (skeleton / file).read_text() for file in FILES})
               for name in ("eve", "finn")}
     assert len(fingerprints((skeleton / "TCP.cpp").read_text())) >= MIN_PRINTS
-    assert compare(class_, "08-tcp-lib", FILES, skeleton) == []
+    assert compare(prints_of(class_), "08-tcp-lib", lab_prints(skeleton, FILES)) == []
