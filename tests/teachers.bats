@@ -182,3 +182,23 @@ EOF
         "$WORK/root/results/results.json"
     [[ "$output" == "0 Not graded: the upload holds no lab folder: upload 03-bind"* ]]
 }
+
+@test "make gradescope: where the container allows no sandbox it refuses, unless made with TRUSTED=1" {
+    make -C "$KIT" -s gradescope LAB=03
+    unzip_to "$KIT/dist/gradescope-03.zip" "$WORK/root/source"
+    mkdir -p "$WORK/root/submission"
+    cp "$KIT/solutions/03-bind/BindSocket.cpp" "$WORK/root/submission/"
+    SLK_ISOLATION=none AUTOGRADER_ROOT="$WORK/root" run "$WORK/root/source/run_autograder"
+    [ "$status" -eq 1 ]
+    run "$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["score"], r["tests"][1]["output"])' \
+        "$WORK/root/results/results.json"
+    [[ "$output" == "0"*"Not graded: this machine cannot isolate a submission"*"--trusted"* ]]
+    make -C "$KIT" -s gradescope LAB=03 TRUSTED=1
+    rm -rf "$WORK/root/source" "$WORK/root/results"
+    unzip_to "$KIT/dist/gradescope-03.zip" "$WORK/root/source"
+    [ -f "$WORK/root/source/grader/gradescope-trusted" ]
+    SLK_ISOLATION=none AUTOGRADER_ROOT="$WORK/root" run "$WORK/root/source/run_autograder"
+    [ "$status" -eq 0 ]
+    run "$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["score"])' "$WORK/root/results/results.json"
+    [ "$output" = "10.0" ]
+}

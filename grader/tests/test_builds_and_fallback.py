@@ -1,12 +1,14 @@
 """What holds on any machine: the reference builds without warnings, and
 without namespaces the grader still grades (and says so)."""
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import KIT, copy_solutions, grade, outcome
+from conftest import GRADER, KIT, copy_solutions, grade, outcome
 from kit.labs import all_labs
 
 
@@ -24,6 +26,23 @@ def test_without_namespaces_checks_pass_or_are_skipped():
     statuses = outcome(results)
     assert statuses["02-name-resolution/unknown-host"] == "skipped"
     assert all(status in ("passed", "skipped") for status in statuses.values()), statuses
+
+
+def test_without_namespaces_a_submission_is_graded_only_when_trusted(tmp_path):
+    """No sandbox: the grader refuses to run a submission's code (valid
+    results that say why, exit status 1), unless told --trusted."""
+    submission = copy_solutions(tmp_path / "submission", "03-bind")
+    command = [str(GRADER / "grade"), "--submission", str(submission), "--lab", "03", "--format", "json",
+               "--output", str(tmp_path / "results.json")]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "SLK_ISOLATION": "none"})
+    assert refused.returncode == 1, refused.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["score"] == 0 and "cannot isolate a submission" in results["output"]
+    assert all("--trusted" in t["output"] for t in results["tests"])
+    trusted = subprocess.run([*command, "--trusted"], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "SLK_ISOLATION": "none"})
+    assert trusted.returncode == 0, trusted.stderr
+    assert json.loads((tmp_path / "results.json").read_text())["score"] == 10
 
 
 @pytest.mark.parametrize("variant", ["end-marker", "length-header"])
