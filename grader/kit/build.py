@@ -56,7 +56,8 @@ class LabBuild:
             return f"Refused: {'; '.join(self.refused)}."
         if self.missing:
             return f"Missing from the submission: {', '.join(self.missing)}."
-        first_error = next((line for line in self.log.splitlines() if " error: " in line or "error:" in line[:8]), "")
+        first_error = next((line for line in self.log.splitlines()
+                            if " error: " in line or "error:" in line[:8] or "undefined reference" in line), "")
         return f"It did not compile: {first_error.strip()}" if first_error else "It did not compile."
 
     def summary(self) -> str:
@@ -235,7 +236,9 @@ def _make_all(tree: Path, box: buildbox.Box, variables: list[str], thread_saniti
             made = box.make(tree, ["-f", "tcp.mk", "LIB_DIR=.", f"OUT={out}", *san, f"TEST_OBJS={objects}"],
                             f"{label}-{out}")
             if not _built(tree, f"{out}/{TEST_PROGRAM}"):
-                log += f"\n[{TEST_PROGRAM}{'' if kind == 'plain' else '-asan'}: the test suite did not build]\n" + made
+                log += (f"\n[{TEST_PROGRAM}{'' if kind == 'plain' else '-asan'}: the test suite did not build. "
+                        "The tests are compiled against the kit's own header, the contract the handout gives: "
+                        "your library must define the functions it declares, exactly so.]\n" + made)
     return log
 
 

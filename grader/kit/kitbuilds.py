@@ -100,17 +100,36 @@ def test_objects(makefile: Path, kind: str, work: Path) -> Path:
     """A folder with the test objects (visible.o, and hidden.o where the kit
     has the hidden tests) of a test-suite makefile (grader/gtest/tcp.mk),
     compiled against the kit's own library header (labs/08-tcp-lib/TCP.h,
-    which the handout gives), for one kind of object (plain or a SAN list)."""
+    which the handout gives), for one kind of object (plain or a SAN list).
+    They are compiled in a folder of their own with relative paths, so that
+    messages about them (a missing function at link time) name tests/... and
+    nothing of the grader's machine."""
     lab = lab_named("08-tcp-lib")
-    inputs = [*sorted(makefile.parent.iterdir()), *sorted((lab.kit_dir / "tests").glob("*")), lab.kit_dir / "TCP.h"]
-    key = digest([kind.encode()], [(path.name, path) for path in inputs if path.is_file()])
+    tests = sorted((lab.kit_dir / "tests").glob("*"))
+    inputs = [*sorted(makefile.parent.iterdir()), *tests, lab.kit_dir / "TCP.h"]
+    variables = ["LIB_DIR=lib", "TESTS_DIR=tests", "TEST_OBJ_DIR=.", "OUT=."]
+    key = digest([kind.encode(), " ".join(variables).encode(), b"-fdebug-prefix-map"],
+                 [(path.name, path) for path in inputs if path.is_file()])
 
     def produce(folder: Path) -> None:
+        build = folder / "build"
+        (build / "tests").mkdir(parents=True)
+        (build / "lib").mkdir()
+        for path in makefile.parent.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, build / path.name)
+        for path in tests:
+            if path.is_file():
+                shutil.copyfile(path, build / "tests" / path.name)
+        shutil.copyfile(lab.kit_dir / "TCP.h", build / "lib" / "TCP.h")
         san = [] if kind == "plain" else [f"SAN={kind}"]
-        log = make(["-f", str(makefile), f"LIB_DIR={lab.kit_dir}", f"TEST_OBJ_DIR={folder}", f"OUT={folder}", *san,
-                    "test-objects"])
-        if not (folder / "visible.o").is_file():
+        log = make(["-C", str(build), "-f", makefile.name, *variables, *san, "test-objects",
+                    f"EXTRA_CXXFLAGS=-fdebug-prefix-map={build}=."])
+        if not (build / "visible.o").is_file():
             raise BuildFailed(f"the kit's tests did not compile:\n{log}")
+        for path in build.glob("*.o"):
+            shutil.copyfile(path, folder / path.name)
+        shutil.rmtree(build)
 
     with cached("test-objects", key, work, produce) as folder:
         target = work / "test-objects" / f"{kind}-{key}"

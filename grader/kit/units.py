@@ -33,7 +33,7 @@ from .buildcache import BuildFailed, cached, digest, prune
 
 HEADER_SUFFIXES = (".h", ".hpp")
 MAX_OBJECT_BYTES = 64 << 20
-UNITS_KEPT = 10000   # compiled units kept in the cache, the newest
+UNITS_KEPT = 4000    # compiled units kept in the cache (about 250 KB each), the newest
 
 
 @dataclass(frozen=True)

@@ -171,20 +171,23 @@ def test_course_programs_score_as_documented():
     results = grade("--submission", str(COURSE), "--lab", *labs, *scored_checks(*labs),
                     env={"SLK_TIMEOUT_SCALE": "0.3"})
     failed = {id for id, status in outcome(results).items() if status != "passed"}
-    library = {f"08-tcp-lib/lib-{suite}" for suite in ("hashpayload", "bound", "segmentation", "buffered",
+    # The tests are compiled against the contract (the kit's TCP.h): the course's
+    # header declares Send and ClientSocket with char*, not const char*, so no
+    # suite of the library's links with it, round trips included.
+    library = {f"08-tcp-lib/lib-{suite}" for suite in ("roundtrip", "hashpayload", "bound", "segmentation", "buffered",
                                                        "interrupts", "errors", "accept", "decoder", "sanitizers")}
     smop = {f"10-smop-threads/{key}" for key in ("login", "oper", "malformed", "vanish", "concurrent",
                                                   "adversaries")} \
         | {"11-smop-pool/protocol", "11-smop-pool/queue-full", "11-smop-pool/half-close"}
     # ThreadSanitizer sees the course's races only when its threads happen to
     # overlap (it orders threads through socket I/O): either outcome is right.
-    either = {"10-smop-threads/data-races", "11-smop-pool/data-races"}
+    # The course's ClientTest sends its structure's padding uninitialised:
+    # the wire shows whatever the stack held, zeros or not.
+    either = {"10-smop-threads/data-races", "11-smop-pool/data-races", "08-tcp-lib/client-wire"}
     assert failed - either == {"02-name-resolution/forward-any", "02-name-resolution/reverse",
                                "02-name-resolution/unknown-host"} | library | smop
     feedback = {t["extra_data"]["id"]: t["output"] for t in checks(results)}
-    assert 'end the frame at the first "#)"' in feedback["08-tcp-lib/lib-hashpayload"]
-    assert "TAILLE_MAX_DATA" in feedback["08-tcp-lib/lib-bound"] and "SIGSEGV" in feedback["08-tcp-lib/lib-bound"]
-    assert "FrameDecoder" in feedback["08-tcp-lib/lib-decoder"]  # the course's library predates it
+    assert "undefined reference to `Send(int, char const*, int)'" in feedback["08-tcp-lib/lib-roundtrip"]
     # After LOGOUT the course's thread returns without closing the socket.
     assert "Once the pending replies are sent, close the connection." in feedback["11-smop-pool/half-close"]
 

@@ -35,8 +35,8 @@ from kit.safefs import remove_tree
 pytestmark = needs_namespaces
 PRIVILEGES = GRADER / "tests" / "hostile" / "01-creation-socket" / "tries-privileges.patch"
 SHADOW = Path("/etc/shadow")
-HIDDEN_TESTS = KIT / "grader" / "gtest" / "test_tcp_hidden.cpp"
 UNPRIVILEGED = "slk-unprivileged"
+LABS_ATTACKED = ("01", "02", "03", "04", "05", "06", "07", "09")
 
 
 def lab_file(submission: Path, lab: str, name: str, text: str) -> Path:
@@ -49,25 +49,27 @@ def lab_file(submission: Path, lab: str, name: str, text: str) -> Path:
     return path
 
 
-def build_attacks(submission: Path) -> None:
-    """One attack per lab (see each test for what it must give)."""
+def build_attacks(submission: Path, kit: Path) -> None:
+    """One attack per lab (see each test for what it must give), aimed at the
+    kit that grades it (its path is no secret: error messages used to show it)."""
+    hidden_tests = kit / "grader" / "gtest" / "test_tcp_hidden.cpp"
     reference = (KIT / "solutions" / "05-connect" / "DemandeConnexion.cpp").read_text()
     lab_file(submission, "01-creation-socket", "CreationSocket.cpp",
-             f'#include "{KIT}/solutions/01-creation-socket/CreationSocket.cpp"\n')
+             f'#include "{kit}/solutions/01-creation-socket/CreationSocket.cpp"\n')
     lab_file(submission, "02-name-resolution", "TestResolutionNom.cpp",
              'asm(".section .rodata\\nshadow: .incbin \\"/etc/shadow\\"\\n.byte 0\\n.text");\n'
              'extern "C" const char shadow[];\n#include <cstdio>\nint main() { std::puts(shadow); }\n')
     lab_file(submission, "03-bind", "BindSocket.cpp",
-             f'asm(".section .rodata\\nhidden: .incbin \\"{HIDDEN_TESTS}\\"\\n.byte 0\\n.text");\n'
+             f'asm(".section .rodata\\nhidden: .incbin \\"{hidden_tests}\\"\\n.byte 0\\n.text");\n'
              'extern "C" const char hidden[];\n#include <cstdio>\nint main() { std::puts(hidden); }\n')
     lab_file(submission, "04-accept", "AttenteConnexion.cpp", '#include "/etc/shadow"\nint main() {}\n')
     # Probing for the kit: the probe finds nothing, so this is the reference, and scores as it.
     lab_file(submission, "05-connect", "DemandeConnexion.cpp",
-             f'#if __has_include("{KIT}/grader/checks/lab05_connect.py") || __has_include("{HIDDEN_TESTS}")\n'
+             f'#if __has_include("{kit}/grader/checks/lab05_connect.py") || __has_include("{hidden_tests}")\n'
              '#error "the kit is visible to the compiler"\n#endif\n' + reference)
     serveur = lab_file(submission, "06-serveur-client", "Serveur.cpp", "")
     serveur.unlink()
-    serveur.symlink_to(KIT / "solutions" / "06-serveur-client" / "Serveur.cpp")
+    serveur.symlink_to(kit / "solutions" / "06-serveur-client" / "Serveur.cpp")
     client = serveur.with_name("Client.cpp")
     client.unlink()
     client.symlink_to("/etc/passwd")
@@ -81,22 +83,30 @@ def build_attacks(submission: Path) -> None:
     lab_file(submission, "09-iterative-server", "Client.cpp", '#include "/dev/zero"\nint main() {}\n')
 
 
-@pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
-    """The build attacks graded once, every report format saved."""
-    root = tmp_path_factory.mktemp("build-attacks")
-    submission = root / "submission"
-    submission.mkdir()
-    build_attacks(submission)
-    labs = sorted(path.name for path in submission.iterdir())
-    done = subprocess.run([str(GRADER / "grade"), "--submission", str(submission), "--lab", *labs, "--save",
-                           str(root / "saved"), "--output", str(root / "report.txt")],
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr
-    results = json.loads((root / "saved" / "results.json").read_text())
-    texts = "\n".join(path.read_text() for path in (root / "saved").iterdir())
-    yield results, texts
-    remove_tree(root)
+@pytest.fixture(scope="module", params=["as root", "as an unprivileged user"])
+def attacked(request, tmp_path_factory):
+    """The build attacks graded once as root, once by a real unprivileged
+    user (user namespaces): (results, the text of every report format)."""
+    root = Path(tempfile.mkdtemp(prefix="slk-test-attacks-"))
+    root.chmod(0o755)
+    try:
+        if request.param == "as root":
+            build_attacks(root / "submission", KIT)
+            done = subprocess.run([str(GRADER / "grade"), "--submission", str(root / "submission"), "--lab",
+                                   *LABS_ATTACKED, "--save", str(root / "saved"), "--output", os.devnull],
+                                  capture_output=True, text=True, timeout=900)
+            assert done.returncode == 0, done.stderr
+            saved = root / "saved"
+        else:
+            user, folder = request.getfixturevalue("unprivileged")
+            build_attacks(root / "submission", folder / "kit")
+            subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+            grade_as(user, folder, root / "submission", "--lab", *LABS_ATTACKED, "--save", str(folder / "out" / "saved"))
+            saved = folder / "out" / "saved"
+        results = json.loads((saved / "results.json").read_text())
+        yield results, "\n".join(path.read_text() for path in saved.iterdir())
+    finally:
+        remove_tree(root)
 
 
 def lab_score(results: dict, lab: str) -> float:
@@ -117,7 +127,7 @@ def test_embedding_the_hidden_tests_or_the_machines_secrets_fails(attacked):
     results, texts = attacked
     for lab in ("02-name-resolution", "03-bind", "04-accept"):
         assert lab_score(results, lab) == 0, lab
-    assert "Hidden tests of the TCP library" not in texts
+    assert "Hidden tests of the TCP library" not in texts and "HashPayload" not in texts
     if os.access(SHADOW, os.R_OK):  # the grader (root) can read it; no build may
         secret = SHADOW.read_text().splitlines()[0]
         assert secret not in texts and secret.split(":")[0] + ":" + secret.split(":")[1] not in texts
