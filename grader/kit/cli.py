@@ -334,6 +334,19 @@ def stop_on_signals() -> dict[int, object]:
     return {number: signal.signal(number, stop) for number in INTERRUPTED}
 
 
+def grade_all(args: argparse.Namespace, labs: list[Lab], grading: gradings.Grading, submission: str) -> Report:
+    """The report of the grading, or of its refusal where no sandbox can be
+    made and the code is not trusted (the kit's own solutions, or the
+    student's own labs with no --submission, are)."""
+    isolation = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
+    if not isolation.isolated and not (args.trusted or args.submission is None):
+        report = failed_report(submission, labs, CANNOT_ISOLATE)
+        report.isolation, report.not_graded, report.grader_error = isolation.describe(), CANNOT_ISOLATE, ""
+        return report
+    grader = Grader(args, isolation, grading)
+    return Report(grader.display_submission(), isolation.describe(), grader.grade(labs), notes=grader.notes)
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.submission is not None and not args.submission.is_dir():
@@ -348,38 +361,33 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     os.umask(0o022)  # the programs run under a grading uid: what we build must be readable by it
     previous = stop_on_signals()
-    for reclaimed in gradings.reclaim():
-        print(f"grader/grade: removed what a grading that died left: {reclaimed}", file=sys.stderr)
-    grading = gradings.start()
     submission = str(args.submission or default_submission())
+    grading: gradings.Grading | None = None
     try:
-        isolation = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
-        trusted = args.trusted or args.submission is None  # the kit's own solutions, or the student's own labs
-        if not isolation.isolated and not trusted:
-            report = failed_report(submission, labs, CANNOT_ISOLATE)
-            report.isolation = isolation.describe()
-        else:
-            grader = Grader(args, isolation, grading)
-            report = Report(grader.display_submission(), isolation.describe(), grader.grade(labs), notes=grader.notes)
+        for reclaimed in gradings.reclaim():
+            print(f"grader/grade: removed what a grading that died left: {reclaimed}", file=sys.stderr)
+        grading = gradings.start()
+        report = grade_all(args, labs, grading, submission)
     except Exception as error:  # the grader's own failure: still write valid results
         traceback.print_exc(file=sys.stderr)
         report = failed_report(submission, labs, f"{type(error).__name__}: {error}")
     report.duration = time.monotonic() - started
     if children.stopping.is_set():
-        report.grader_error = children.stop_reason
+        report.not_graded = children.stop_reason
     write(render(report, args.format, args.verbose or args.trace), args.output)
     if args.save is not None:
         for form, name in SAVED.items():
             write(render(report, form, args.verbose or args.trace), args.save / name)
-    if args.keep:
-        grading.keep()
-        print(f"grader/grade: kept the build and run folder: {grading.work}\n"
-              f"grader/grade: each check's capture, program outputs, sockets and feedback: "
-              f"{grading.work}/runs/*/checks/", file=sys.stderr)
-    grading.close(remove=not args.keep)
+    if grading is not None:
+        if args.keep:
+            grading.keep()
+            print(f"grader/grade: kept the build and run folder: {grading.work}\n"
+                  f"grader/grade: each check's capture, program outputs, sockets and feedback: "
+                  f"{grading.work}/runs/*/checks/", file=sys.stderr)
+        grading.close(remove=not args.keep)
     for number, handler in previous.items():
         signal.signal(number, handler)
     if children.stopping.is_set():
         return next((code for number, code in INTERRUPTED.items()
                      if signal.Signals(number).name in children.stop_reason), 1)
-    return 1 if report.grader_error else 0
+    return 1 if report.grader_error or report.not_graded else 0

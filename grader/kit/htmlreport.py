@@ -38,6 +38,8 @@ def _header(report: Report) -> list[str]:
              f"<p>Submission: <code>{escape(report.submission)}</code><br>Isolation: {escape(report.isolation)}</p>"]
     if report.grader_error:
         parts.append(f'<p class="error-box"><strong>The grader failed:</strong> {escape(report.grader_error)}</p>')
+    if report.not_graded:
+        parts.append(f'<p class="error-box"><strong>Not graded:</strong> {escape(report.not_graded)}</p>')
     rows = []
     for lab in report.labs:
         passed = sum(t.passed for t in lab.checks)

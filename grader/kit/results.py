@@ -73,6 +73,7 @@ class Report:
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)
     grader_error: str = ""   # set when the grader itself failed
+    not_graded: str = ""     # why the grading was refused or stopped (no sandbox here, SIGINT...)
 
     @property
     def score(self) -> float:
@@ -100,6 +101,8 @@ def header(report: Report) -> str:
     lines += report.notes
     if report.grader_error:
         lines.append(f"THE GRADER FAILED: {report.grader_error}")
+    if report.not_graded:
+        lines.append(f"NOT GRADED: {report.not_graded}")
     return "\n".join(lines)
 
 
@@ -141,6 +144,8 @@ def to_markdown(report: Report) -> str:
              f"Submission: {_inline_code(report.submission)}  ", f"Isolation: {_html_line(report.isolation)}", ""]
     if report.grader_error:
         lines += [f"**The grader failed:** {_html_line(report.grader_error)}", ""]
+    if report.not_graded:
+        lines += [f"**Not graded:** {_html_line(report.not_graded)}", ""]
     lines += ["| Lab | Score | Checks |", "|---|---|---|"]
     for lab in report.labs:
         passed = sum(t.passed for t in lab.checks)

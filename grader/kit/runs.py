@@ -78,58 +78,81 @@ def run(ctx: RunContext, layout: RunLayout, isolation: sandbox.Isolation, gradin
     folder = layout.folder
     (folder / "files").mkdir(parents=True, exist_ok=True)
     sandboxes = sandbox.view_folder(layout.work / "sandboxes", f"{grading}-{folder.name}-run", isolation, ctx.uid)
-    view_file = sandboxes / "view.json"
-    log_path = sandboxes / "runner.log"
-    read_fd, write_fd = os.pipe()
-    if isolation.isolated:
-        ctx.save(folder / "context.json")
-        _private_etc(folder / "etc", net)
-        view = fsview.View(binds=[*layout.binds, fsview.Bind(str(GRADER_DIR), VIEW_GRADER),
-                                  fsview.Bind(str(folder), VIEW_RUN, writable=True)],
-                           files={f"/etc/{name}": str(folder / "etc" / name) for name in ETC_FILES},
-                           tmp_bytes=RUNNER_TMP_BYTES,
-                           env={"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": VIEW_GRADER,
-                                "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"})
-        view.save(view_file)
-        sandbox.give(folder, isolation, ctx.uid)
-        command = sandbox.wrap(sandbox.enter_command(view_file, VIEW_GRADER, [
-            sandbox.PYTHON, "-m", "kit.runner", f"{VIEW_RUN}/context.json", str(write_fd)]), isolation, ctx.uid)
-        environment, cwd = sandbox.bootstrap_environment(), "/"
-    else:
-        ctx.save(folder / "context.json")
-        command = [sandbox.PYTHON, "-m", "kit.runner", str(folder / "context.json"), str(write_fd)]
-        environment = {**os.environ, "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"}
-        cwd = str(GRADER_DIR)
     group = _control_group(isolation, sandboxes.name)
-    if group is not None:
-        command = group.wrap(command)
+    try:
+        read_fd, write_fd = os.pipe()
+        try:
+            command, environment, cwd = _runner_command(ctx, layout, isolation, net, sandboxes / "view.json",
+                                                        write_fd)
+        except BaseException:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+        if group is not None:
+            command = group.wrap(command)
+        received, problem = _run_and_read(command, environment, cwd, read_fd, write_fd, budget,
+                                          sandboxes / "runner.log")
+    finally:
+        if group is not None:
+            group.remove()
+    return Outcome(_records(received), problem,
+                   tail_lines((sandboxes / "runner.log").read_text(errors="replace"), 40))
+
+
+def _runner_command(ctx: RunContext, layout: RunLayout, isolation: sandbox.Isolation, net: Network,
+                    view_file: Path, results_fd: int) -> tuple[list[str], dict[str, str], str]:
+    """(command, environment, folder) that start the runner of ctx, in its
+    sandbox where there is one, writing its results on results_fd."""
+    folder = layout.folder
+    if not isolation.isolated:
+        ctx.save(folder / "context.json")
+        return ([sandbox.PYTHON, "-m", "kit.runner", str(folder / "context.json"), str(results_fd)],
+                {**os.environ, "PYTHONPATH": str(GRADER_DIR), "PYTHONDONTWRITEBYTECODE": "1"}, str(GRADER_DIR))
+    ctx.save(folder / "context.json")
+    _private_etc(folder / "etc", net)
+    fsview.View(binds=[*layout.binds, fsview.Bind(str(GRADER_DIR), VIEW_GRADER),
+                       fsview.Bind(str(folder), VIEW_RUN, writable=True)],
+                files={f"/etc/{name}": str(folder / "etc" / name) for name in ETC_FILES},
+                tmp_bytes=RUNNER_TMP_BYTES,
+                env={"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": VIEW_GRADER,
+                     "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}).save(view_file)
+    sandbox.give(folder, isolation, ctx.uid)
+    command = sandbox.wrap(sandbox.enter_command(view_file, VIEW_GRADER, [
+        sandbox.PYTHON, "-m", "kit.runner", f"{VIEW_RUN}/context.json", str(results_fd)]), isolation, ctx.uid)
+    return command, sandbox.bootstrap_environment(), "/"
+
+
+def _run_and_read(command: list[str], environment: dict[str, str], cwd: str, read_fd: int, write_fd: int,
+                  budget: float, log_path: Path) -> tuple[bytes, str]:
+    """Run the runner, reading its results pipe meanwhile: (what it sent, why
+    it may not have sent everything). Closes both ends of the pipe (once each:
+    another thread may reuse a descriptor number the moment it is closed)."""
     received: list[bytes] = []
     reader = threading.Thread(target=_read_bounded, args=(read_fd, received), daemon=True)
-    problem = ""
     try:
         with log_path.open("wb") as log:
             try:
                 process = children.start(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                          pass_fds=(write_fd,), cwd=cwd, env=environment)
             finally:
-                os.close(write_fd)
-            reader.start()
-            try:
-                code = process.wait(timeout=budget)
-                if code != 0:
-                    problem = f"the check runner ended with status {code}"
-            except Exception:  # the budget ran out (TimeoutExpired), or the grading is stopping
-                children.kill(process)
-                process.wait()
-                problem = f"the check runner was stopped after {budget:g} s"
-            finally:
-                children.finished(process)
-        reader.join(timeout=30)
+                os.close(write_fd)  # the runner's end now: end of file when it is gone
+            reader.start()  # it closes read_fd
     finally:
-        if group is not None:
-            group.remove()
-    records = _records(b"".join(received))
-    return Outcome(records, problem, tail_lines(log_path.read_text(errors="replace"), 40))
+        if not reader.is_alive() and reader.ident is None:
+            os.close(read_fd)
+    problem = ""
+    try:
+        code = process.wait(timeout=budget)
+        if code != 0:
+            problem = f"the check runner ended with status {code}"
+    except subprocess.TimeoutExpired:
+        children.kill(process)
+        process.wait()
+        problem = f"the check runner was stopped after {budget:g} s"
+    finally:
+        children.finished(process)
+    reader.join(timeout=30)
+    return b"".join(received), problem
 
 
 ETC_FILES = ("hosts", "nsswitch.conf", "resolv.conf")

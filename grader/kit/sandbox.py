@@ -68,10 +68,10 @@ class Isolation(str, enum.Enum):
             Isolation.USER: "network, PID, mount and IPC namespaces and a root of their own for every build and run, "
                             "inside a user namespace (not root); a fresh network per check; builds and programs "
                             "run without any capability",
-            Isolation.NONE: "NONE: namespaces cannot be made here, so builds and programs share this machine's "
-                            "files, network and hosts file (graded only because --trusted was given), labs are "
-                            "graded one at a time, checks that need the grader's hosts names are skipped, and no "
-                            "packets are recorded",
+            Isolation.NONE: "NONE: namespaces cannot be made here, so builds and programs would share this "
+                            "machine's files, network and hosts file: only code the grader is told to trust is "
+                            "graded (--trusted), one lab at a time, the checks that need the grader's hosts names "
+                            "skipped, and no packets recorded",
         }[self]
 
     @property
