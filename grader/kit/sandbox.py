@@ -70,8 +70,8 @@ class Isolation(str, enum.Enum):
                             "run without any capability",
             Isolation.NONE: "NONE: namespaces cannot be made here, so builds and programs would share this "
                             "machine's files, network and hosts file: only code the grader is told to trust is "
-                            "graded (--trusted), one lab at a time, the checks that need the grader's hosts names "
-                            "skipped, and no packets recorded",
+                            "graded (--trusted), one lab at a time; the checks that need the grader's hosts names "
+                            "are skipped, and no packets are recorded",
         }[self]
 
     @property

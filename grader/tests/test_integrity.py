@@ -233,6 +233,12 @@ def unprivileged():
     (folder / "out").mkdir()
     shutil.chown(folder / "out", UNPRIVILEGED)
     subprocess.run(["chmod", "-R", "a+rX", str(folder / "kit")], check=True)
+    probe = subprocess.run(["runuser", "-u", UNPRIVILEGED, "--", sandbox.PYTHON, "-c",
+                            "from kit import sandbox; print(sandbox.detect().value)"],
+                           capture_output=True, text=True, timeout=60, cwd=folder / "kit" / "grader")
+    if probe.stdout.strip() != sandbox.Isolation.USER.value:
+        remove_tree(folder)
+        pytest.skip(f"SKIP: this kernel gives an unprivileged user no namespaces ({probe.stdout.strip() or probe.stderr})")
     yield UNPRIVILEGED, folder
     remove_tree(folder)
 
