@@ -156,6 +156,14 @@ def test_the_kits_library_source_is_in_no_build_and_a_compiler_without_end_is_st
     assert "out of memory" in report  # #include "/dev/zero": the compiler's memory is bounded
 
 
+def test_a_lab_folder_that_is_a_link_is_not_followed(tmp_path):
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "03-bind").symlink_to(KIT / "solutions" / "03-bind")
+    results = grade("--submission", str(tmp_path / "submission"), "--lab", "03")
+    assert results["score"] == 0
+    assert all("03-bind is a symbolic link: links are never followed" in t["output"] for t in results["tests"])
+
+
 # --- run time: a program that tries every privilege -------------------------------
 
 
