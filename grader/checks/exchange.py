@@ -12,6 +12,8 @@ from checks.course import EADDRINUSE, READ, WRITTEN
 REQUEST = b"abcdefgh"
 PREFIX = b"[SERVEUR] "
 ANSWER = PREFIX + REQUEST
+ANSWER_HINT = ("The answer is \"[SERVEUR] \" (with its space) followed by the bytes the two reads returned, sent "
+               "with write() - all of it, nothing more (no '\\0', no newline).")
 
 
 def listening(info):
@@ -51,10 +53,8 @@ def exchange(run, program):
     """Connect, send the request in one piece, receive the whole answer; the grader's connection."""
     client = run.connect(run.net.zeus, SERVER_PORT)
     run.send(client, REQUEST, "the client's request, in one segment")
-    run.receive(client, ANSWER, program.name,
-                "The answer is \"[SERVEUR] \" (with its space) followed by the bytes the two reads returned, "
-                "sent with write() - all of it, nothing more (no '\\0', no newline).")
-    run.expect_nothing_received(client, program.name, "the answer is complete")
+    run.receive(client, ANSWER, program.name, ANSWER_HINT)
+    run.expect_nothing_more(client, program, "the answer is complete", ANSWER_HINT)
     return client
 
 

@@ -21,14 +21,18 @@ class Adversary:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
-    def pieces(self, data: bytes) -> list[bytes]:
-        """data cut at seeded points (at least one cut when it has two bytes);
-        sometimes, for a short message, a byte at a time."""
+    def pieces(self, data: bytes, at_least: int = 2) -> list[bytes]:
+        """data cut at seeded points into at least `at_least` pieces (as many
+        as it has bytes, at most); sometimes, for a short message, a byte at a
+        time. A reader that takes a fixed number of reads below `at_least`
+        then always misses part of it."""
+        at_least = min(at_least, len(data))
         if len(data) < 2:
             return [data]
         if len(data) <= BYTE_BY_BYTE_MAX and self.rng.random() < BYTE_BY_BYTE:
             return [data[i:i + 1] for i in range(len(data))]
-        cuts = sorted(self.rng.sample(range(1, len(data)), self.rng.randint(1, min(MAX_CUTS, len(data) - 1))))
+        most = min(max(MAX_CUTS, at_least - 1), len(data) - 1)
+        cuts = sorted(self.rng.sample(range(1, len(data)), self.rng.randint(at_least - 1, most)))
         return [data[start:end] for start, end in zip([0, *cuts], [*cuts, len(data)])]
 
 

@@ -100,6 +100,17 @@ class Peer:
             self.transcript += chunk
         return self.buffer
 
+    def closed_by_peer(self) -> bool:
+        """Whether the other side has closed its end (a look: what it sent
+        before stays to be read)."""
+        self.sock.settimeout(0)
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            return True
+
     def close(self) -> None:
         self.sock.close()
 

@@ -245,10 +245,10 @@ class Session:
         path.chmod(0o644)
         return str(Path(self.ctx.shared_dir) / name)
 
-    def expect_settled(self, program: Program, what: str) -> None:
-        """Every thread of the program waits (asleep in the same system call on
-        two looks in a row): whatever it had to do with the data it was sent
-        is done. A fact to wait for before checking that something did NOT happen."""
+    @staticmethod
+    def _settled_probe(program: Program) -> Callable[[], bool]:
+        """A probe that holds once every thread of the program waits (asleep in
+        the same system calls on two looks in a row)."""
         last: list[dict | None] = [None]
 
         def settled() -> bool:
@@ -257,7 +257,13 @@ class Session:
             same = calm and waits == last[0]
             last[0] = waits if calm else None
             return same
+        return settled
 
+    def expect_settled(self, program: Program, what: str) -> None:
+        """Every thread of the program waits (asleep in the same system call on
+        two looks in a row): whatever it had to do with the data it was sent
+        is done. A fact to wait for before checking that something did NOT happen."""
+        settled = self._settled_probe(program)
         with self.transcript.step(f"wait until every thread of {program.name} waits ({what})") as step:
             if not self.wait_until(settled, program=program):
                 status = program.poll()
@@ -368,22 +374,31 @@ class Session:
                           f"sending failed: {error.strerror or error}",
                           "The other side closed or reset the connection before the grader had sent everything.")
 
-    def send_pieces(self, peer: Peer, data: bytes, reader: Program, what: str = "") -> None:
-        """Send data cut at points the seed chooses (sometimes a byte at a
-        time), each piece a segment of its own, and wait until `reader` has
-        read each piece before sending the next: a program that takes one
-        read() for a whole message then sees only part of it, every time."""
+    def send_pieces(self, peer: Peer, data: bytes, reader: Program, what: str = "", at_least: int = 2) -> None:
+        """Send data cut at points the seed chooses into at least `at_least`
+        pieces (sometimes a byte at a time), each a segment of its own, and
+        wait until `reader` has read each piece before sending the next: a
+        program that takes fewer read()s than that for a whole message then
+        sees only part of it, every time."""
         self.seeded = True
-        pieces = self.adversary.pieces(data)
+        pieces = self.adversary.pieces(data, at_least)
         how = adversary.describe(pieces)
         with self.transcript.step(f"send {show_wire(data)}" + (f" ({what})" if what else "")
                                   + f" {how}, each read by {reader.name} before the next (seed {self.ctx.seed})") \
                 as step:
             peer.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            keep_reading = "Keep reading until the whole message is there: TCP may deliver it in any pieces."
             for number, piece in enumerate(pieces, start=1):
                 try:
                     peer.send(piece)
                 except OSError as error:
+                    # Closed in the middle of the message: most often the reader
+                    # gave up after the pieces it expected, and ended.
+                    status = reader.wait_exit(min(self.deadline.until(None), time.monotonic() + 2))
+                    if status is not None:
+                        self.fail(f"{reader.name} reads each piece as it comes",
+                                  f"it {status.describe()} before piece {number} of {len(pieces)} could be sent",
+                                  keep_reading)
                     self.fail(f"the connection accepts {len(data)} bytes in pieces",
                               f"sending piece {number} failed: {error.strerror or error}",
                               "The other side closed or reset the connection in the middle of a message.")
@@ -391,8 +406,7 @@ class Session:
                     status = reader.poll()
                     self.fail(f"{reader.name} reads each piece as it comes",
                               f"after piece {number} of {len(pieces)}, "
-                              + (f"it {status.describe()}" if status else "it did not read it"),
-                              "Keep reading until the whole message is there: TCP may deliver it in any pieces.")
+                              + (f"it {status.describe()}" if status else "it did not read it"), keep_reading)
             step.outcome = "sent"
 
     def _their_end(self, peer: Peer) -> procfs.InetSocket | None:
@@ -524,6 +538,19 @@ class Session:
                           ", ".join(part for part in (more, still) if part),
                           hint or "close() the socket once the answer is sent.")
             step.outcome = "connection reset" if got.reset else "end of file"
+
+    def expect_nothing_more(self, peer: Peer, program: Program, why: str, hint: str = "") -> None:
+        """Nothing more arrives from program on this connection: looked at
+        once it has closed it, ended, or settled (every thread waiting), so
+        that bytes it writes a moment later are seen too."""
+        settled = self._settled_probe(program)
+        with self.transcript.step(f"check that {program.name} sends nothing more ({why})") as step:
+            self.wait_until(lambda: peer.pending() or peer.closed_by_peer() or settled(), program=program)
+            extra = peer.pending()
+            if extra:
+                self.fail(f"nothing more from {program.name} ({why})", f"it sent {show_wire(extra)} more",
+                          hint or "Send exactly the bytes the handout shows: no '\\0', no newline, nothing more.")
+            step.outcome = "nothing more"
 
     def expect_nothing_received(self, peer: Peer, who: str, why: str) -> None:
         """Nothing has arrived on this connection yet (a look, not a wait)."""
