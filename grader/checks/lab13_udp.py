@@ -9,6 +9,7 @@ of two reference servers on an Ethernet of the check's own (broadcast).
 """
 
 import re
+import time
 
 from kit.check import check
 from kit.datagram import DROP, PASS, REPLY, REQUEST
@@ -29,6 +30,9 @@ TRIES = 3          # the handout's kEssais: copies of a request, at most
 WAIT = 0.5         # the handout's kAttenteMs, in seconds: the wait after each copy
 SLACK = 1.5        # seconds of room for a slow machine (or a sanitizer build)
 ERROR = rf"(?:OPER{KO}|ERREUR#.+)"  # a refusal: OPER#ko#<reason> or ERREUR#<reason>
+MAX_REQUEST = 512  # the handout's kRequeteMax: a longer request is refused
+TOO_LONG = "ERREUR#Requete trop longue !"
+STRAY_EVERY = 0.15  # seconds between two stray datagrams while the client waits (less than WAIT)
 EXACT = ("The reply is one datagram holding exactly \"<id>#<reply>\": the id as the request wrote it, then the "
          "reply of the handout's table; no '\\0', no newline.")
 
@@ -129,6 +133,9 @@ MALFORMED = [
     (b"51#OPER#+#5", "51"), (b"52#OPER#%#5#3", "52"), (b"53#OPER#+#five#3", "53"), (b"54#OPER#+#5#3#9", "54"),
     (b"55#OPER#+##3", "55"), (b"56#OPER#+#99999999999#1", "56"), (b"57#OPER#+#+5#3", "57"), (b"58#HELLO", "58"),
     (b"59#", "59"), (b"60#OPER#+#1#" + b"1" * 2000, "60"),
+    # Its first 512 bytes are a valid request (2 + 000...0): only its real length
+    # (recvfrom() with MSG_TRUNC) tells that it is too long.
+    (b"62#OPER#+#2#" + b"0" * 600 + b"5", "62"),
     (b"", None), (b"OPER#+#1#1", None), (b"#OPER#+#1#1", None), (b"\x00\xff\x01\x02 binary", None),
     (b"x" * 3000, None),
 ]
@@ -164,10 +171,13 @@ def check_malformed(run):
                                        f"{request_id}#OPER#ko#<reason>", f"{len(answers)} replies",
                     "Every datagram that starts with an id gets one reply with that id: an error when it is not a "
                     "request the server understands (too long: ERREUR#Requete trop longue !).")
-        run.require(re.fullmatch(rf"{request_id}#{ERROR}", answers[0].decode(errors="replace")) is not None,
-                    f"an error reply to {shown!r}", f"the datagram {answers[0]!r}",
+        expected = rf"{request_id}#{re.escape(TOO_LONG)}" if len(data) > MAX_REQUEST else rf"{request_id}#{ERROR}"
+        run.require(re.fullmatch(expected, answers[0].decode(errors="replace")) is not None,
+                    f"the datagram {request_id}#{TOO_LONG}" if len(data) > MAX_REQUEST else
+                    f"an error reply to {shown!r}", f"the datagram {show_wire(answers[0], 60)}",
                     "Check every field (count, operator, numbers), and the datagram's real length (recvfrom() with "
-                    "MSG_TRUNC returns it), before computing anything.")
+                    "MSG_TRUNC returns it), before computing anything: a datagram longer than the buffer is cut, "
+                    "and what is left may look like a good request.")
     strays = [r for r in replies[:-1] if "#ok#" in r.decode(errors="replace")]
     run.require(not strays, "no \"ok\" reply to a datagram that is not a valid request",
                 f"the datagram {strays[0]!r}" if strays else "", "A datagram without an id is dropped.")
@@ -287,23 +297,35 @@ def check_retries(run):
                     "would be thrown away.")
 
 
-@check("no-answer", f"ClientUDP gives up when nothing comes back: at most {TRIES} copies, {int(WAIT * 1000)} ms "
-                    "apart, then \"no answer\" and a non-zero exit status", points=1,
-       timeout=15)
+@check("no-answer", f"ClientUDP gives up when nothing comes back, even while stray datagrams keep coming: at most "
+                    f"{TRIES} copies, {int(WAIT * 1000)} ms apart, then \"no answer\" and a non-zero exit status",
+       points=1, timeout=15)
 def check_no_answer(run):
-    relay = relayed_server(run, lambda direction, rank, data: DROP, "it loses every datagram")
+    server = run.udp(run.net.zeus, SERVER_PORT)  # the grader plays a server that never answers
     client = start_client(run, run.net.zeus)
     operation(run, client, "6 * 7")
-    try:
-        run.expect_line(client, NO_ANSWER, timeout=TRIES * WAIT + SLACK,
-                        hint=f"After {TRIES} copies, each followed by a wait of {int(WAIT * 1000)} ms (poll() or "
-                             "SO_RCVTIMEO), say that the server did not answer.")
-    except CheckFailed as failure:
-        sent = len(relay.seen(REQUEST))
-        raise CheckFailed(failure.expected, f"{failure.observed}; meanwhile it sent {sent} cop"
-                                            f"{'y' if sent == 1 else 'ies'} of the request", failure.hint) from None
-    copies = relay.seen(REQUEST)
-    with run.transcript.step("look at the copies the relay saw") as step:
+    first = run.receive_datagram(server, client.name, "Send the operation typed as one datagram.", timeout=3.0)
+    copies, strays = [first], 0
+    stray = f"{first.data.split(b'#', 1)[0].decode(errors='replace')}9#OPER#ok#1".encode()  # another id
+    with run.transcript.step(f"answer nothing; send {client.name} {show_wire(stray)} (a reply to another id) every "
+                             f"{int(STRAY_EVERY * 1000)} ms until it gives up") as step:
+        end = run.deadline.until(TRIES * WAIT + SLACK)
+        while client.running() and NO_ANSWER.regex.search(client.stdout.text) is None and time.monotonic() < end:
+            server.send(stray, first.sender)
+            strays += 1
+            got = server.receive(min(end, time.monotonic() + STRAY_EVERY))
+            if got is not None:
+                copies.append(got)
+        step.outcome = f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} received, {strays} strays sent"
+    hint = (f"After {TRIES} copies, each followed by a wait of {int(WAIT * 1000)} ms, say that the server did not "
+            f"answer. Each copy has one deadline: a datagram with another id does not start the "
+            f"{int(WAIT * 1000)} ms again (poll() with the time left).")
+    if client.running() and NO_ANSWER.regex.search(client.stdout.text) is None:
+        run.fail(f"{client.name} says {NO_ANSWER.describe()} within {TRIES * WAIT + SLACK:g} s",
+                 f"it is still waiting: {len(copies)} cop{'y' if len(copies) == 1 else 'ies'} of the request "
+                 f"meanwhile, while {strays} datagrams with another id came", hint)
+    run.expect_line(client, NO_ANSWER, timeout=0.5, hint=hint)
+    with run.transcript.step("look at the copies the grader received") as step:
         gaps = [later.at - earlier.at for earlier, later in zip(copies, copies[1:])]
         step.outcome = f"{len(copies)} copies" + (f", {', '.join(f'{g * 1000:.0f}' for g in gaps)} ms apart"
                                                   if gaps else "")
