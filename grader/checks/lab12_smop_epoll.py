@@ -14,7 +14,10 @@ and keeps the better result.
 """
 
 import errno
+import fcntl
 import socket
+import struct
+import termios
 import time
 
 from kit import procfs
@@ -35,6 +38,13 @@ CLIENTS = 200
 TOO_LONG = "ERREUR#Requete trop longue !"
 MEMORY_BOUND_KIB = 32 * 1024      # growth allowed while a client floods without reading
 FLOOD_LIMIT = 64 << 20            # bytes the flooding client sends at most
+FLOOD_BATCH = 2000                # requests per batch while filling the server's buffers (22 KB of replies)
+FLOOD_MAX = 2_000_000             # requests at most (22 MB of replies), whatever the kernel takes
+FLOOD_RECEIVE_BUFFER = 4096       # the grader's receive buffer: its window stays small
+SERVER_SEND_BUFFER = 4096         # the server's send buffer for that connection (the kernel doubles it)
+PENDING_TARGET = 12 * 1024        # replies waiting in the server at end of file (the bound is 64 KiB)
+LOGIN_REPLY = frame("LOGIN#ok")
+FLOOD_REPLY = frame("OPER#ok#2")
 UNBOUNDED_HINT = ("Bound each connection's unsent replies (count the bytes waiting in its output buffer): past the "
                   "limit the handout gives, close the connection and free its state.")
 
@@ -192,10 +202,90 @@ def check_too_long(run):
     login(run, server, other, "charlet")
 
 
-@check("half-close", "answers every request of a client that has shut down its sending side, then closes",
-       points=1)
+def connection_of(run, server, peer) -> procfs.FdInfo | None:
+    """The server's descriptor of the grader's connection `peer`, from /proc."""
+    for info in run.fds(server):
+        if info.inet is not None and info.inet.remote == peer.local:
+            return info
+    return None
+
+
+def fill_until_replies_wait(run, server, peer) -> int:
+    """Make replies wait in the server's memory at the moment end of file
+    comes: shrink the server's send buffer for this connection (as a slow
+    network would), then send OPER#+#1#1 requests without reading the replies
+    until neither kernel takes more of them (well under the handout's 64 KiB
+    bound). Returns the number of requests sent."""
+    with run.transcript.step(f"shrink the send buffer of {server.name}'s socket for this connection "
+                             f"(SO_SNDBUF {SERVER_SEND_BUFFER} bytes, as a slow network would)") as step:
+        connection = run.wait_until(lambda: connection_of(run, server, peer), program=server)
+        try:
+            if connection is None:
+                raise procfs.ProbeUnavailable("the server holds no socket of this connection")
+            size = procfs.shrink_send_buffer(server.pid, connection.fd, SERVER_SEND_BUFFER)
+            step.outcome = f"fd {connection.fd}: {size} bytes"
+        except (procfs.ProbeUnavailable, OSError) as error:
+            step.outcome = f"not possible here ({error}): the kernel's own buffer fills first"
+    requests, waiting = 0, 0
+    with run.transcript.step(f"send OPER#+#1#1 requests in batches of {FLOOD_BATCH} without reading the replies, "
+                             "until the kernels take no more of them and the next ones wait in the server") as step:
+        until = run.deadline.until(run.deadline.remaining() / 2)
+        while waiting < PENDING_TARGET and requests < FLOOD_MAX and time.monotonic() < until:
+            peer.sock.settimeout(max(0.001, until - time.monotonic()))
+            try:
+                peer.sock.sendall(frame("OPER#+#1#1") * FLOOD_BATCH)
+            except OSError:
+                break  # the server stopped reading, or dropped the client: the replies will tell
+            requests += FLOOD_BATCH
+            # Once the server has read every request and waits (epoll_wait), what
+            # neither its kernel nor the grader's holds waits in its memory.
+            settled = run.settled_probe(server)
+            if not run.wait_until(lambda: settled() and queues(run, server, peer)[1] == 0, timeout=2, program=server):
+                break
+            held = queues(run, server, peer)[0] + peer_queue(peer)
+            waiting = len(LOGIN_REPLY) + requests * len(FLOOD_REPLY) - held
+        step.outcome = (f"{requests} requests sent; about {max(waiting, 0) >> 10} KiB of replies wait in the server"
+                        if waiting >= PENDING_TARGET else f"{requests} requests sent; the server sent every reply")
+    return requests
+
+
+def queues(run, server, peer) -> tuple[int, int]:
+    """(bytes unsent or unacknowledged, bytes unread) of the server's socket
+    for the connection `peer`; (0, -1) when it has none."""
+    info = connection_of(run, server, peer)
+    return (info.inet.send_queue, info.inet.recv_queue) if info is not None and info.inet is not None else (0, -1)
+
+
+def peer_queue(peer) -> int:
+    """Bytes received by the grader's kernel and not yet read (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(peer.sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+@check("half-close", "answers every request of a client that has shut down its sending side, then closes "
+       "(also with replies still waiting in the server)", points=1)
 def check_half_close(run):
-    expect_half_close_served(run, start_server(run))
+    server = start_server(run)
+    expect_half_close_served(run, server)
+    peer = run.connect(run.net.zeus, SERVER_PORT, receive_buffer=FLOOD_RECEIVE_BUFFER)
+    run.send(peer, frame("LOGIN#wagner#abc123"), "LOGIN")
+    requests = fill_until_replies_wait(run, server, peer)
+    with run.transcript.step("shutdown(SHUT_WR): end of file while replies wait in the server") as step:
+        peer.sock.shutdown(socket.SHUT_WR)
+        step.outcome = "done"
+    expected = LOGIN_REPLY + FLOOD_REPLY * requests
+    with run.transcript.step(f"read every reply: LOGIN#ok#) then {requests} × OPER#ok#2#), then end of file") \
+            as step:
+        got = peer.wait_closed(run.deadline.until(None))
+        step.outcome = f"{len(got.data)} of {len(expected)} bytes" + (", then end of file" if got.closed else "")
+    answered = got.data.count(MARKER)
+    run.require(got.data == expected and got.closed and not got.reset,
+                f"{requests + 1} replies ({len(expected)} bytes), then end of file",
+                f"{answered} replies ({len(got.data)} bytes)"
+                + (", then the connection was reset" if got.reset else ", then end of file" if got.closed
+                   else ", and the connection is still open"),
+                "End of file on the read side ends the requests, not the replies: replies that wait in the "
+                "connection's output buffer (the kernel would not take them yet) are still sent, on EPOLLOUT; "
+                "close only when none is left.")
 
 
 @check("sigint", "on SIGINT with clients connected, closes every socket and exits with status 0", points=1)

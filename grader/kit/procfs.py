@@ -7,6 +7,9 @@
   (pidfd_getfd) and ask the socket itself: family, type, bound address,
   listening or not. This sees what /proc cannot: a socket that is bound but
   neither listening nor connected appears in no /proc/net table.
+- shrink_send_buffer(pid, fd, size): the one change the grader makes to a
+  program's socket (SO_SNDBUF), to make its replies wait in the program as a
+  slow network would.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import errno
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 TCP_STATES = {
@@ -163,10 +168,10 @@ class ProbeUnavailable(Exception):
     """pidfd_getfd is not permitted or not supported here."""
 
 
-def probe_socket(pid: int, fd: int) -> ProbedSocket:
-    """Ask one of pid's sockets for its family, type, local address and
-    whether it listens. The duplicate is closed before returning, so the probe
-    never keeps a socket alive."""
+@contextmanager
+def borrowed_socket(pid: int, fd: int) -> Iterator[socket.socket]:
+    """A duplicate of pid's descriptor fd (pidfd_getfd), as a socket: the same
+    open socket, closed again on leaving, so that it never outlives the look."""
     libc = ctypes.CDLL(None, use_errno=True)
     try:
         pidfd = os.pidfd_open(pid)
@@ -187,6 +192,15 @@ def probe_socket(pid: int, fd: int) -> ProbedSocket:
         os.close(dup)
         raise
     try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def probe_socket(pid: int, fd: int) -> ProbedSocket:
+    """Ask one of pid's sockets for its family, type, local address and
+    whether it listens."""
+    with borrowed_socket(pid, fd) as sock:
         family = _FAMILIES.get(sock.family, str(sock.family))
         kind = _TYPES.get(sock.type, str(sock.type))
         proto = _PROTOCOLS.get(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL), "?")
@@ -197,8 +211,15 @@ def probe_socket(pid: int, fd: int) -> ProbedSocket:
         listening = bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
         reuse = bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR))
         return ProbedSocket(family, kind, proto, local, listening, reuse)
-    finally:
-        sock.close()
+
+
+def shrink_send_buffer(pid: int, fd: int, size: int) -> int:
+    """Set SO_SNDBUF of pid's socket fd (as a slow network's small buffers
+    would be): its kernel then holds few unsent bytes. Returns the size the
+    kernel took (it doubles the request)."""
+    with borrowed_socket(pid, fd) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
 
 
 def _stat_fields(pid: int) -> list[str] | None:

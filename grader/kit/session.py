@@ -246,7 +246,7 @@ class Session:
         return str(Path(self.ctx.shared_dir) / name)
 
     @staticmethod
-    def _settled_probe(program: Program) -> Callable[[], bool]:
+    def settled_probe(program: Program) -> Callable[[], bool]:
         """A probe that holds once every thread of the program waits (asleep in
         the same system calls on two looks in a row)."""
         last: list[dict | None] = [None]
@@ -263,7 +263,7 @@ class Session:
         """Every thread of the program waits (asleep in the same system call on
         two looks in a row): whatever it had to do with the data it was sent
         is done. A fact to wait for before checking that something did NOT happen."""
-        settled = self._settled_probe(program)
+        settled = self.settled_probe(program)
         with self.transcript.step(f"wait until every thread of {program.name} waits ({what})") as step:
             if not self.wait_until(settled, program=program):
                 status = program.poll()
@@ -543,7 +543,7 @@ class Session:
         """Nothing more arrives from program on this connection: looked at
         once it has closed it, ended, or settled (every thread waiting), so
         that bytes it writes a moment later are seen too."""
-        settled = self._settled_probe(program)
+        settled = self.settled_probe(program)
         with self.transcript.step(f"check that {program.name} sends nothing more ({why})") as step:
             self.wait_until(lambda: peer.pending() or peer.closed_by_peer() or settled(), program=program)
             extra = peer.pending()
