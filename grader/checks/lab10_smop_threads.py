@@ -14,7 +14,7 @@ from kit.network import SERVER_PORT
 from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
-from checks.smop import ACCOUNTS, KO, PORT, expect_half_close_served, expect_reply, frame, login, start_server
+from checks.smop import ACCOUNTS, KO, MARKER, PORT, expect_half_close_served, expect_reply, frame, login, start_server
 
 LAB = "10-smop-threads"
 LIBRARY = "08-tcp-lib"
@@ -23,6 +23,9 @@ THREAD_SANITIZED = ("Serveur",)
 REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
 CLIENTS = 10
+RACE_CLIENTS = 8    # the data-races check: clients served at once
+RACE_REQUESTS = 200  # requests to each of them, one at a time, all clients together
+RACE_ROUNDS = 3      # rounds of them: each a chance for the threads to overlap
 
 
 @check("login", "LOGIN: ok with an account of the users file, ko with a wrong password, an unknown user, or twice",
@@ -177,23 +180,42 @@ def check_concurrent(run):
 def check_data_races(run):
     server = start_server(run, name="Serveur-tsan", limits=run.limits(address_space=None))
     # All the connections first, so that their threads start together; then
-    # requests to every client at once, so that they are handled together.
-    peers = [run.connect(run.net.zeus, SERVER_PORT) for _ in range(6)]
+    # a request to every client at once, many times over, so that the threads
+    # handle them at the same time: ThreadSanitizer sees a race only where two
+    # threads' accesses overlap (between one's recv() and the other's send(),
+    # which it counts as synchronisation). One request at a time each: a
+    # framing fault is the framing check's, not this one's.
+    peers = [run.connect(run.net.zeus, SERVER_PORT) for _ in range(RACE_CLIENTS)]
     users = ("wagner", "charlet")
     for i, peer in enumerate(peers):
         run.send(peer, frame(f"LOGIN#{users[i % 2]}#{ACCOUNTS[users[i % 2]]}"))
     for peer in peers:
         expect_reply(run, server, peer, None, "LOGIN#ok")
-    for round_number in range(3):
-        for i, peer in enumerate(peers):
-            run.send(peer, frame(f"OPER#+#{i}#{round_number}"))
-        for i, peer in enumerate(peers):
-            expect_reply(run, server, peer, None, f"OPER#ok#{i + round_number}")
+    for round_number in range(RACE_ROUNDS):
+        with run.transcript.step(f"round {round_number + 1} of {RACE_ROUNDS}: {RACE_REQUESTS} times, send "
+                                 f"OPER#+#<client>#<n> to each of the {RACE_CLIENTS} clients, then read each one's "
+                                 "reply") as step:
+            wrong = []
+            for n in range(RACE_REQUESTS):
+                for i, peer in enumerate(peers):
+                    peer.send(frame(f"OPER#+#{i}#{n}"))
+                for i, peer in enumerate(peers):
+                    got = peer.recv_until(MARKER, run.deadline.until(None))
+                    if got.data != frame(f"OPER#ok#{i + n}"):
+                        wrong.append((i, n, got.data))
+                if wrong:
+                    break
+            step.outcome = "every reply as expected" if not wrong else f"a wrong reply at request {n + 1}"
+        failure = run.sanitizer_failure()
+        if failure is not None:
+            raise failure
+        if wrong:
+            number, n, data = wrong[0]
+            run.fail(f"client {number} gets OPER#ok#{number + n}#) for OPER#+#{number}#{n}",
+                     f"it got {data[:80]!r}",
+                     "Each connection's thread answers its own requests, in order, with its own state.")
     for peer in peers:
         peer.close()
-    failure = run.sanitizer_failure()
-    if failure is not None:
-        raise failure
     run.interrupt(server)
     failure = run.sanitizer_failure()
     if failure is not None:
