@@ -79,18 +79,6 @@ class Peer:
             return None if index == -1 else index + len(delimiter)
         return self._receive(done, until)
 
-    def recv_delimited(self, delimiter: bytes, count: int, until: float) -> Received:
-        """Bytes up to and including the count-th delimiter (e.g. count frames)."""
-        def done(buffer: bytes) -> int | None:
-            end = 0
-            for _ in range(count):
-                index = buffer.find(delimiter, end)
-                if index == -1:
-                    return None
-                end = index + len(delimiter)
-            return end
-        return self._receive(done, until)
-
     def recv_exactly(self, count: int, until: float) -> Received:
         return self._receive(lambda buffer: count if len(buffer) >= count else None, until)
 
