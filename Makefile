@@ -10,7 +10,7 @@ TRACE_DIR  ?= trace
 GRADE_ARGS := $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(LAB),--lab $(LAB)) \
               --format $(FORMAT) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: help setup grade check trace test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope bench clean
+.PHONY: help setup grade check trace test test-python test-bats test-slides skeletons check-skeletons slides dist gradescope bench mutation clean
 
 help:
 	@echo "make grade [SUBMISSION=dir] [LAB=NN] [FORMAT=text|json|junit|markdown] [OUTPUT=file]"
@@ -24,6 +24,9 @@ help:
 	@echo "make dist             the student bundle: dist/socket-lab-kit.tar.gz (no solutions, no hidden checks)"
 	@echo "make gradescope [LAB=NN] [TRUSTED=1]  the Gradescope autograder: dist/gradescope[-NN].zip"
 	@echo "make bench            every reference server, Redis and an epoll floor under smop-bench: bench/results/latest.md"
+	@echo "make mutation [LAB=NN] [JOBS=N]  plant classic mistakes in the solutions, grade each (JOBS at once,"
+	@echo "                      default 2): which checks catch them, which survive (grader/mutation-ledger.md"
+	@echo "                      explains those); report in $(MUTATION_REPORT)"
 	@echo "scripts/grade-class DIR [--jobs N] [--out DIR]   grade a class (teachers; see README)"
 	@echo "make setup            install the Debian packages the kit needs"
 
@@ -60,7 +63,7 @@ endif
 
 ifneq ($(KIT_TESTS),)
 test-python:
-	@scripts/setup class
+	@scripts/setup class mutation
 	$(PYTHON) -m pytest -q -p no:cacheprovider grader/tests
 
 test-bats:
@@ -82,6 +85,19 @@ slides:
 bench:
 	@scripts/setup bench
 	$(PYTHON) bench/run-bench.py
+
+# Mutation analysis of the checks (teachers): mutants of the solutions' SOLUTION
+# regions, each graded; fails when a survivor is not explained in the ledger.
+# A verdict is remembered (~/.cache/slk-mutation): a second run grades what changed.
+MUTATION_REPORT ?= build/mutation/report.md
+ifeq ($(wildcard grader/mutation),)
+mutation:
+	@echo "make mutation: the mutation tool is not part of this copy of the kit (the student bundle)"; exit 1
+else
+mutation: setup
+	@scripts/setup mutation
+	PYTHONPATH=grader $(PYTHON) -m mutation $(if $(LAB),--lab $(LAB)) --jobs $(or $(JOBS),2) --output $(MUTATION_REPORT)
+endif
 
 dist:
 	PYTHONPATH=grader $(PYTHON) -m kit.packaging dist dist/socket-lab-kit.tar.gz

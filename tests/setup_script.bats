@@ -14,5 +14,5 @@ setup() {
 @test "an unknown package group gives the usage" {
     run "$KIT/scripts/setup" everything
     [ "$status" -eq 2 ]
-    [[ "$output" == *"usage: scripts/setup [core|slides|browser|bench|class]..."* ]]
+    [[ "$output" == *"usage: scripts/setup [core|slides|browser|bench|class|mutation]..."* ]]
 }

@@ -4,10 +4,11 @@ autograder (make gradescope).
 - The student bundle: labs, handouts, slides' sources, the grader with its
   visible checks only, `make check`, the setup script, the load generator
   (bench/smop-bench) and a GitHub Actions workflow for student repositories. No solutions/, no hidden checks (nor
-  the hidden test source), no kit tests.
+  the hidden test source), no kit tests, no mutation analysis (nor its ledger of what the checks miss).
 - The autograder zip: the whole grader (hidden checks and solutions/
   included: the reference programs and libraries some checks use), with
-  setup.sh and run_autograder at its root, as Gradescope expects.
+  setup.sh and run_autograder at its root, as Gradescope expects; not the
+  kit's tests nor its mutation analysis, which grade nothing.
 
 What ships is an explicit list (Package): the named top-level files and
 folders, less what is left out inside them, and of those only the files git
@@ -44,16 +45,20 @@ class Package:
     leaves_out: tuple[str, ...]  # within those, what does not ship
 
 
+# The mutation analysis of the checks is the teachers' (its ledger names what
+# the checks miss): neither package ships it.
+MUTATION = ("grader/mutation/", "grader/mutation-ledger.md")
 # Both keep the load generator (bench/smop-bench/): students measure their servers
 # with it, and the throughput checks of labs 10-12 run it. The kit's own benchmarks stay out.
 STUDENT_BUNDLE = Package(
     ships=(".gitignore", "Makefile", "README.md", "bench/smop-bench/", "grader/", "labs/", "mk/",
            "scripts/make-skeletons", "scripts/setup", "slides/"),
-    leaves_out=("grader/tests/", "grader/checks/hidden/", "grader/gtest/test_tcp_hidden.cpp", "grader/packaging/"))
+    leaves_out=("grader/tests/", "grader/checks/hidden/", "grader/gtest/test_tcp_hidden.cpp", "grader/packaging/")
+    + MUTATION)
 AUTOGRADER = Package(
     ships=(".gitignore", "Makefile", "README.md", "bench/smop-bench/", "grader/", "labs/", "mk/", "scripts/",
            "solutions/"),
-    leaves_out=("grader/tests/", "grader/packaging/"))
+    leaves_out=("grader/tests/", "grader/packaging/") + MUTATION)
 
 
 class NotACheckout(RuntimeError):
