@@ -14,7 +14,9 @@ from kit.network import SERVER_PORT
 from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
-from checks.smop import ACCOUNTS, KO, MARKER, PORT, expect_half_close_served, expect_reply, frame, login, start_server
+from checks.smop import (ACCOUNTS, ALREADY_LOGGED, BAD_ACCOUNT, DIVISION_BY_ZERO, LOGIN_MALFORMED, MARKER,
+                         NOT_LOGGED, OPER_MALFORMED, OVERFLOW, PORT, UNKNOWN, exactly, expect_half_close_served,
+                         expect_reply, frame, login, start_server)
 
 LAB = "10-smop-threads"
 LIBRARY = "08-tcp-lib"
@@ -23,6 +25,9 @@ THREAD_SANITIZED = ("Serveur",)
 REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
 CLIENTS = 10
+TABLE_HINT = "Send the reply of the handout's table word for word: the reason text included."
+ORDER_HINT = ("Which error wins: the connection's state first (logged in or not), then the form of the request, "
+              "last the account or the arithmetic.")
 RACE_CLIENTS = 8    # the data-races check: clients served at once
 RACE_REQUESTS = 200  # requests to each of them, one at a time, all clients together
 RACE_ROUNDS = 3      # rounds of them: each a chance for the threads to overlap
@@ -33,11 +38,13 @@ RACE_ROUNDS = 3      # rounds of them: each a chance for the threads to overlap
 def check_login(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, peer, "LOGIN#wagner#wrong", f"LOGIN{KO}")
-    expect_reply(run, server, peer, "LOGIN#nobody#abc123", f"LOGIN{KO}")
+    expect_reply(run, server, peer, "LOGIN#wagner#wrong", exactly(BAD_ACCOUNT), TABLE_HINT)
+    expect_reply(run, server, peer, "LOGIN#nobody#abc123", exactly(BAD_ACCOUNT), TABLE_HINT)
+    expect_reply(run, server, peer, "LOGIN#Wagner#abc123", exactly(BAD_ACCOUNT),
+                 "User names are compared exactly, case included.")
     login(run, server, peer, "grader")
-    expect_reply(run, server, peer, "LOGIN#charlet#xyz456", f"LOGIN{KO}",
-                 "A connection that is logged in already is answered LOGIN#ko#<reason>.")
+    expect_reply(run, server, peer, "LOGIN#charlet#xyz456", exactly(ALREADY_LOGGED), TABLE_HINT)
+    expect_reply(run, server, peer, "LOGIN#charlet", exactly(ALREADY_LOGGED), ORDER_HINT)
     run.note("grader/s3cret is an account of the grader's users file only: the server reads its accounts "
              "from the file given on its command line")
 
@@ -47,19 +54,24 @@ def check_login(run):
 def check_oper(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}", "Before LOGIN, OPER is answered OPER#ko#<reason>.")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED), "Before LOGIN, OPER is refused: " + TABLE_HINT)
+    expect_reply(run, server, peer, "OPER#+#1", exactly(NOT_LOGGED), ORDER_HINT)
     login(run, server, peer)
     for request, result in (("OPER#+#5#3", "8"), ("OPER#-#5#12", "-7"), ("OPER#*#-6#7", "-42"),
-                            ("OPER#/#17#5", "3"), ("OPER#/#-17#5", "-3"), ("OPER#+#2147483646#1", "2147483647")):
-        expect_reply(run, server, peer, request, f"OPER#ok#{result}")
-    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}", "A division by zero is answered OPER#ko#<reason>: "
-                                                              "the server must not crash (SIGFPE) nor answer.")
-    for request in ("OPER#+#2147483647#1", "OPER#*#65536#65536", "OPER#/#-2147483648#-1"):
-        expect_reply(run, server, peer, request, f"OPER{KO}",
-                     "A result that does not fit in an int is answered OPER#ko#<reason> (check before computing: "
-                     "signed overflow is undefined behaviour).")
+                            ("OPER#/#17#5", "3"), ("OPER#/#-17#5", "-3"), ("OPER#+#2147483646#1", "2147483647"),
+                            ("OPER#-#-2147483647#1", "-2147483648"), ("OPER#+#-0#3", "3")):
+        expect_reply(run, server, peer, request, exactly(f"OPER#ok#{result}"))
+    expect_reply(run, server, peer, "OPER#/#8#0", exactly(DIVISION_BY_ZERO),
+                 "A division by zero is refused: the server must not crash (SIGFPE) nor stay silent.")
+    for request in ("OPER#+#2147483647#1", "OPER#-#-2147483648#1", "OPER#*#65536#65536", "OPER#/#-2147483648#-1"):
+        expect_reply(run, server, peer, request, exactly(OVERFLOW),
+                     "A result that does not fit in an int is refused, in every operation (check before "
+                     "computing: signed overflow is undefined behaviour).")
+    for request in ("OPER#%#5#0", "OPER#/#x#0"):
+        expect_reply(run, server, peer, request, exactly(OPER_MALFORMED), ORDER_HINT)
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}", "After LOGOUT, the connection is logged out.")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED), "After LOGOUT, the connection is logged out.")
+    expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok", "LOGOUT is answered LOGOUT#ok, logged in or not.")
 
 
 @check("malformed", "answers ko to malformed, unknown and empty requests, and keeps serving the connection",
@@ -67,16 +79,19 @@ def check_oper(run):
 def check_malformed(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, peer, "LOGIN#wagner", f"LOGIN{KO}", "A LOGIN without its password is malformed.")
-    expect_reply(run, server, peer, "LOGIN#wagner#abc123#extra", f"LOGIN{KO}")
+    for request in ("LOGIN#wagner", "LOGIN#wagner#abc123#extra", "LOGIN##abc123", "LOGIN#wagner#"):
+        expect_reply(run, server, peer, request, exactly(LOGIN_MALFORMED),
+                     "LOGIN takes exactly two non-empty fields: " + TABLE_HINT)
     login(run, server, peer)
-    for request in ("OPER#+#5", "OPER#%#5#3", "OPER#+#five#3", "OPER#+#5#3#9", "OPER#+##3",
-                    "OPER#+#99999999999#1", "OPER"):
-        expect_reply(run, server, peer, request, f"OPER{KO}",
-                     "Check every field (count, operator, numbers) before using it; never trust the client.")
-    for request in ("HELLO", "#", "", "login#wagner#abc123"):
-        expect_reply(run, server, peer, request, r"[A-Za-z]+#.+",
-                     "An unknown request still gets a reply (ERREUR#<reason>), and the connection goes on.")
+    for request in ("OPER#+#5", "OPER#%#5#3", "OPER#+#five#3", "OPER#+#5#3#9", "OPER#+##3", "OPER#++#5#3",
+                    "OPER#+#99999999999#1", "OPER#+#+5#3", "OPER#+# 5#3", "OPER#+#5#3x", "OPER#+#-#3", "OPER"):
+        expect_reply(run, server, peer, request, exactly(OPER_MALFORMED),
+                     "Check every field (count, operator, numbers: an optional '-' then digits, nothing else) "
+                     "before using it; never trust the client.")
+    for request in ("HELLO", "#", "", "login#wagner#abc123", "LOGOUT#x", "oper#+#1#2"):
+        expect_reply(run, server, peer, request, exactly(UNKNOWN),
+                     "A request the table does not know gets ERREUR#Requete inconnue ! (names are case-sensitive), "
+                     "and the connection goes on.")
     expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15", "After bad requests, good ones still work.")
 
 
@@ -109,7 +124,7 @@ def check_vanish(run):
         closing.close()
         step.outcome = "closed"
     fresh = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, fresh, "OPER#+#1#1", f"OPER{KO}",
+    expect_reply(run, server, fresh, "OPER#+#1#1", exactly(NOT_LOGGED),
                  "A new connection starts logged out, whatever earlier connections did: keep the login state "
                  "per connection (not in a global list indexed by socket numbers, which the kernel reuses).")
     expect_reply(run, server, staying, "OPER#-#9#4", "OPER#ok#5",

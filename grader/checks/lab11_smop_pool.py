@@ -14,7 +14,8 @@ from kit.network import SERVER_PORT
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import ACCOUNTS, KO, expect_half_close_served, expect_reply, frame, login, start_server
+from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, exactly,
+                         expect_half_close_served, expect_reply, frame, login, start_server)
 
 LAB = "11-smop-pool"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -35,16 +36,16 @@ def expect_threads(run, server, count: int, when: str) -> None:
 def check_protocol(run):
     server = start_server(run, "2", "20")
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
-    expect_reply(run, server, peer, "LOGIN#wagner#nope", f"LOGIN{KO}")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
+    expect_reply(run, server, peer, "LOGIN#wagner#nope", exactly(BAD_ACCOUNT))
     login(run, server, peer)
     run.send_pieces(peer, frame("OPER#*#5#3"), server, "a request")
     expect_reply(run, server, peer, None, "OPER#ok#15", "The bytes of a frame may come in any pieces: Receive() "
                                                          "reads until the end marker.")
-    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}")
-    expect_reply(run, server, peer, "OPER#+#x#1", f"OPER{KO}")
+    expect_reply(run, server, peer, "OPER#/#8#0", exactly(DIVISION_BY_ZERO))
+    expect_reply(run, server, peer, "OPER#+#x#1", exactly(OPER_MALFORMED))
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
 
 
 @check("pool-size", "runs exactly 2 pool threads + the main thread, idle and with clients served in turn", points=2)

@@ -27,7 +27,8 @@ from kit.peer import connect
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import KO, MARKER, expect_half_close_served, expect_reply, frame, login, start_server
+from checks.smop import (BAD_ACCOUNT, DIVISION_BY_ZERO, MARKER, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, UNKNOWN,
+                         exactly, expect_half_close_served, expect_reply, frame, login, start_server)
 
 LAB = "12-smop-epoll"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -35,7 +36,6 @@ REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
 
 CLIENTS = 200
-TOO_LONG = "ERREUR#Requete trop longue !"
 MEMORY_BOUND_KIB = 32 * 1024      # growth allowed while a client floods without reading
 FLOOD_LIMIT = 64 << 20            # bytes the flooding client sends at most
 FLOOD_BATCH = 2000                # requests per batch while filling the server's buffers (22 KB of replies)
@@ -81,18 +81,18 @@ def bulk_clients(run, server, count: int) -> list:
 def check_protocol(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
-    expect_reply(run, server, peer, "LOGIN#wagner#nope", f"LOGIN{KO}")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
+    expect_reply(run, server, peer, "LOGIN#wagner#nope", exactly(BAD_ACCOUNT))
     login(run, server, peer)
     expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15")
-    expect_reply(run, server, peer, "OPER#/#8#0", f"OPER{KO}")
-    expect_reply(run, server, peer, "OPER#+#x#1", f"OPER{KO}")
-    expect_reply(run, server, peer, b"", "ERREUR#[^#]+", "An empty frame is a request SMOP() does not know.")
+    expect_reply(run, server, peer, "OPER#/#8#0", exactly(DIVISION_BY_ZERO))
+    expect_reply(run, server, peer, "OPER#+#x#1", exactly(OPER_MALFORMED))
+    expect_reply(run, server, peer, b"", exactly(UNKNOWN), "An empty frame is a request SMOP() does not know.")
     other = run.connect(run.net.zeus, SERVER_PORT)
-    expect_reply(run, server, other, "OPER#+#1#2", f"OPER{KO}",
+    expect_reply(run, server, other, "OPER#+#1#2", exactly(NOT_LOGGED),
                  "A new connection starts logged out: the login belongs to the connection (its SmopSession).")
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
-    expect_reply(run, server, peer, "OPER#+#1#2", f"OPER{KO}")
+    expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
 
 
 @check("one-thread", f"serves {CLIENTS} clients at once with a single thread, then closes each when it leaves",
@@ -194,7 +194,7 @@ def check_too_long(run):
     peer = run.connect(run.net.zeus, SERVER_PORT)
     login(run, server, peer)
     run.send(peer, b"OPER#+#1#" + b"9" * 10100, "10109 bytes and no end marker")
-    expect_reply(run, server, peer, None, TOO_LONG.replace("!", "\\!"),
+    expect_reply(run, server, peer, None, exactly(TOO_LONG),
                  "FrameDecoder::Next says TooLong: queue the error reply, then stop reading.")
     run.expect_closed(peer, server.name, "After a frame too long the stream cannot be trusted: close it once the "
                                          "reply is sent.")

@@ -15,11 +15,10 @@ from kit.check import check
 from kit.datagram import DROP, PASS, REPLY, REQUEST
 from kit.network import SERVER_PORT
 from kit.text import show_wire
-from kit.transcript import CheckFailed
 
 from checks.course import (EACCES, ERROR_REPLY, NO_ANSWER, OPERATION_PROMPT, RESULT, SERVER_FOUND,
                            SERVER_STARTED)
-from checks.smop import KO  # a ko reply carries one non-empty reason, as over TCP
+from checks.smop import DIVISION_BY_ZERO, OPER_MALFORMED, OVERFLOW, TOO_LONG, UNKNOWN  # lab 10's replies
 
 LAB = "13-udp"
 REFERENCE = ("ServeurUDP",)  # the server behind the relay and on the broadcast network
@@ -29,9 +28,7 @@ RELAYED_PORT = SERVER_PORT + 1  # where the reference server listens, behind the
 TRIES = 3          # the handout's kEssais: copies of a request, at most
 WAIT = 0.5         # the handout's kAttenteMs, in seconds: the wait after each copy
 SLACK = 1.5        # seconds of room for a slow machine (or a sanitizer build)
-ERROR = rf"(?:OPER{KO}|ERREUR#.+)"  # a refusal: OPER#ko#<reason> or ERREUR#<reason>
 MAX_REQUEST = 512  # the handout's kRequeteMax: a longer request is refused
-TOO_LONG = "ERREUR#Requete trop longue !"
 STRAY_EVERY = 0.15  # seconds between two stray datagrams while the client waits (less than WAIT)
 EXACT = ("The reply is one datagram holding exactly \"<id>#<reply>\": the id as the request wrote it, then the "
          "reply of the handout's table; no '\\0', no newline.")
@@ -61,7 +58,7 @@ def ask(run, server, endpoint, request: str | bytes, expected: str, hint: str = 
 def expect_reply(run, server, endpoint, expected: str, hint: str = "", timeout: float = 3.0) -> str:
     got = run.receive_datagram(endpoint, server.name, hint, timeout=timeout)
     reply = got.data.decode(errors="replace")
-    shown = expected.replace(ERROR, "<id>#ERREUR#<reason>").replace(KO, "#ko#<reason>").replace("\\", "")
+    shown = expected.replace("\\", "")
     run.require(re.fullmatch(expected, reply) is not None, f"the datagram {shown}", f"the datagram {got.data!r}",
                 hint or EXACT)
     return reply
@@ -77,9 +74,11 @@ def check_requests(run):
                            ("999999999#OPER#+#2147483646#1", "999999999#OPER#ok#2147483647"),
                            ("007#OPER#/#8#2", "007#OPER#ok#4"), ("5#WHO", "5#WHO#ok#zeus")):
         ask(run, server, me, request, re.escape(reply))
-    for request in ("21#OPER#/#8#0", "22#OPER#+#2147483647#1", "23#OPER#*#65536#65536", "24#OPER#/#-2147483648#-1"):
+    for request, refusal in (("21#OPER#/#8#0", DIVISION_BY_ZERO), ("22#OPER#+#2147483647#1", OVERFLOW),
+                             ("23#OPER#*#65536#65536", OVERFLOW), ("24#OPER#/#-2147483648#-1", OVERFLOW),
+                             ("25#OPER#-#-2147483648#1", OVERFLOW)):
         request_id = request.split("#", 1)[0]
-        ask(run, server, me, request, f"{request_id}#OPER{KO}",
+        ask(run, server, me, request, re.escape(f"{request_id}#{refusal}"),
             "A division by zero or a result that does not fit in an int is answered <id>#OPER#ko#<reason> "
             "(check before computing: signed overflow is undefined behaviour).")
 
@@ -129,15 +128,17 @@ def check_duplicates(run):
 
 
 # Datagrams that are not requests, with the id a reply must carry (None: no id to answer).
-MALFORMED = [
-    (b"51#OPER#+#5", "51"), (b"52#OPER#%#5#3", "52"), (b"53#OPER#+#five#3", "53"), (b"54#OPER#+#5#3#9", "54"),
-    (b"55#OPER#+##3", "55"), (b"56#OPER#+#99999999999#1", "56"), (b"57#OPER#+#+5#3", "57"), (b"58#HELLO", "58"),
-    (b"59#", "59"), (b"60#OPER#+#1#" + b"1" * 2000, "60"),
+MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<id>#")
+    (b"51#OPER#+#5", "51", OPER_MALFORMED), (b"52#OPER#%#5#3", "52", OPER_MALFORMED),
+    (b"53#OPER#+#five#3", "53", OPER_MALFORMED), (b"54#OPER#+#5#3#9", "54", OPER_MALFORMED),
+    (b"55#OPER#+##3", "55", OPER_MALFORMED), (b"56#OPER#+#99999999999#1", "56", OPER_MALFORMED),
+    (b"57#OPER#+#+5#3", "57", OPER_MALFORMED), (b"58#HELLO", "58", UNKNOWN), (b"59#", "59", UNKNOWN),
+    (b"63#WHO#x", "63", UNKNOWN), (b"60#OPER#+#1#" + b"1" * 2000, "60", TOO_LONG),
     # Its first 512 bytes are a valid request (2 + 000...0): only its real length
     # (recvfrom() with MSG_TRUNC) tells that it is too long.
-    (b"62#OPER#+#2#" + b"0" * 600 + b"5", "62"),
-    (b"", None), (b"OPER#+#1#1", None), (b"#OPER#+#1#1", None), (b"\x00\xff\x01\x02 binary", None),
-    (b"x" * 3000, None),
+    (b"62#OPER#+#2#" + b"0" * 600 + b"5", "62", TOO_LONG),
+    (b"", None, ""), (b"OPER#+#1#1", None, ""), (b"#OPER#+#1#1", None, ""), (b"\x00\xff\x01\x02 binary", None, ""),
+    (b"x" * 3000, None, ""),
 ]
 
 
@@ -146,7 +147,7 @@ MALFORMED = [
 def check_malformed(run):
     server = start_server(run)
     me = run.udp(run.net.moon)
-    for data, _ in MALFORMED:
+    for data, _, _ in MALFORMED:
         run.send_datagram(me, data, (run.net.zeus, SERVER_PORT))
     run.send_datagram(me, b"61#OPER#-#10#3", (run.net.zeus, SERVER_PORT), "a good request after them")
     replies = []
@@ -162,22 +163,23 @@ def check_malformed(run):
             replies.append(got.data)
         step.outcome = f"{len(replies)} replies"
     run.require(replies[-1] == b"61#OPER#ok#7", "the datagram 61#OPER#ok#7", f"the datagram {replies[-1]!r}")
-    for data, request_id in MALFORMED:
+    for data, request_id, reply in MALFORMED:
         if request_id is None:
             continue
         answers = [r for r in replies[:-1] if r.startswith(f"{request_id}#".encode())]
         shown = data[:40] + (b"..." if len(data) > 40 else b"")
-        run.require(len(answers) == 1, f"one reply to {shown!r}: {request_id}#ERREUR#<reason> or "
-                                       f"{request_id}#OPER#ko#<reason>", f"{len(answers)} replies",
+        expected = f"{request_id}#{reply}"
+        run.require(len(answers) == 1, f"one reply to {shown!r}: {expected}", f"{len(answers)} replies",
                     "Every datagram that starts with an id gets one reply with that id: an error when it is not a "
-                    "request the server understands (too long: ERREUR#Requete trop longue !).")
-        expected = rf"{request_id}#{re.escape(TOO_LONG)}" if len(data) > MAX_REQUEST else rf"{request_id}#{ERROR}"
-        run.require(re.fullmatch(expected, answers[0].decode(errors="replace")) is not None,
-                    f"the datagram {request_id}#{TOO_LONG}" if len(data) > MAX_REQUEST else
-                    f"an error reply to {shown!r}", f"the datagram {show_wire(answers[0], 60)}",
-                    "Check every field (count, operator, numbers), and the datagram's real length (recvfrom() with "
-                    "MSG_TRUNC returns it), before computing anything: a datagram longer than the buffer is cut, "
-                    "and what is left may look like a good request.")
+                    "request the server understands.")
+        run.require(answers[0] == expected.encode(), f"the datagram {expected}",
+                    f"the datagram {show_wire(answers[0], 60)}",
+                    "Judge the datagram's real length first (recvfrom() with MSG_TRUNC returns it: a datagram "
+                    "longer than the buffer is cut, and what is left may look like a good request), then every "
+                    "field (count, operator, numbers), and send the handout's reply word for word."
+                    if len(data) > MAX_REQUEST else
+                    "Check every field (count, operator, numbers), and send the reply of the handout's table word "
+                    "for word, the reason text included.")
     strays = [r for r in replies[:-1] if "#ok#" in r.decode(errors="replace")]
     run.require(not strays, "no \"ok\" reply to a datagram that is not a valid request",
                 f"the datagram {strays[0]!r}" if strays else "", "A datagram without an id is dropped.")

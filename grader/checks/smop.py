@@ -2,7 +2,8 @@
 
 Every request and reply is one frame of the lab 08 library (payload + "#)"):
 LOGIN#user#password -> LOGIN#ok | LOGIN#ko#reason; OPER#op#a#b -> OPER#ok#result
-| OPER#ko#reason; LOGOUT -> LOGOUT#ok; anything else -> ERREUR#reason.
+| OPER#ko#reason; LOGOUT -> LOGOUT#ok; anything else -> ERREUR#reason; each reason
+word for word as the handout's table gives it.
 """
 
 import re
@@ -18,7 +19,16 @@ ACCOUNTS = {"wagner": "abc123", "charlet": "xyz456", "grader": "s3cret"}
 USERS_FILE = "# accounts of the grader's checks\n" + "".join(f"{u}:{p}\n" for u, p in ACCOUNTS.items())
 
 OK = {"LOGIN": "LOGIN#ok", "LOGOUT": "LOGOUT#ok"}
-KO = r"#ko#[^#]+"  # a ko reply carries one non-empty reason
+# The refusals of the handout's table, word for word.
+ALREADY_LOGGED = "LOGIN#ko#Client deja logge !"
+LOGIN_MALFORMED = "LOGIN#ko#Requete mal formee !"
+BAD_ACCOUNT = "LOGIN#ko#Mauvais identifiants !"
+NOT_LOGGED = "OPER#ko#Client non logge !"
+OPER_MALFORMED = "OPER#ko#Requete mal formee !"
+DIVISION_BY_ZERO = "OPER#ko#Division par zero !"
+OVERFLOW = "OPER#ko#Depassement de capacite !"
+UNKNOWN = "ERREUR#Requete inconnue !"
+TOO_LONG = "ERREUR#Requete trop longue !"
 
 
 def frame(payload: str | bytes) -> bytes:
@@ -41,18 +51,24 @@ def start_server(run, *args: str, name: str = "Serveur", port: int = SERVER_PORT
     return server
 
 
+def exactly(reply: str) -> str:
+    """The regular expression that matches this reply and nothing else."""
+    return re.escape(reply)
+
+
 def expect_reply(run, server, peer, request: str | bytes, expected: str, hint: str = "",
                  timeout: float | None = None, silence_hint: str = "") -> str:
     """Send one request frame and receive one reply frame that fully matches
-    `expected` (a regular expression: KO stands for "#ko#" and any reason);
-    silence_hint explains a reply that does not come within timeout."""
+    `expected` (a regular expression: exactly(text) for a reply the handout
+    gives word for word); silence_hint explains a reply that does not come
+    within timeout."""
     if request is not None:
         run.send(peer, frame(request))
     data = run.receive_until(peer, MARKER, server.name,
                              silence_hint or "Every request gets exactly one reply frame, ending with \"#)\".",
                              timeout=timeout)
     reply = data[:-len(MARKER)].decode(errors="replace")
-    shown = expected.replace(KO, "#ko#<reason>").replace("\\", "")
+    shown = expected.replace("\\", "")
     run.require(re.fullmatch(expected, reply) is not None, f"the reply {shown}", f"the reply {reply}",
                 hint or "See the handout's table of requests and replies: the exact fields, separated by '#'.")
     return reply
