@@ -125,21 +125,6 @@ void WaitQueued(int fd, int n, const Transcript& t)
         << "test setup: the " << n << " bytes written never all arrived (queued: " << Queued(fd) << ")" << t;
 }
 
-// Send SIGUSR1 to a thread and wait until the handler ran. False (with a
-// failure) if it did not: the caller stops signalling and joins its thread.
-bool SignalAndWait(pthread_t thread, const SignalCounter& signals, int before, const Transcript& t)
-{
-    if (pthread_kill(thread, SIGUSR1) != 0) {
-        ADD_FAILURE() << "test setup: pthread_kill failed" << t;
-        return false;
-    }
-    if (!PollUntil([&] { return signals.count() > before; })) {
-        ADD_FAILURE() << "test setup: the signal was never handled" << t;
-        return false;
-    }
-    return true;
-}
-
 // ------------------------------------------------------------ RoundTrip
 
 TEST(RoundTrip, AllByteValues)

@@ -692,6 +692,21 @@ private:
     struct sigaction previous_ {};
 };
 
+// Send SIGUSR1 to a thread and wait until the handler ran. False (with a
+// failure) if it did not: the caller stops signalling and joins its thread.
+inline bool SignalAndWait(pthread_t thread, const SignalCounter& signals, int before, const Transcript& t)
+{
+    if (pthread_kill(thread, SIGUSR1) != 0) {
+        ADD_FAILURE() << "test setup: pthread_kill failed" << t;
+        return false;
+    }
+    if (!PollUntil([&] { return signals.count() > before; })) {
+        ADD_FAILURE() << "test setup: the signal was never handled" << t;
+        return false;
+    }
+    return true;
+}
+
 // Runs `frames` Receives on fd in a thread of its own, so the test can feed
 // the connection while it waits. Stops early when the connection is over:
 // after a 0, or a -1 other than EMSGSIZE and EBADMSG (after those two the
