@@ -15,7 +15,7 @@ from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
 from checks.smop import (ACCOUNTS, ALREADY_LOGGED, BAD_ACCOUNT, DIVISION_BY_ZERO, LOGIN_MALFORMED, MARKER,
-                         NOT_LOGGED, OPER_MALFORMED, OVERFLOW, PORT, UNKNOWN, exactly, expect_half_close_served,
+                         NOT_LOGGED, OPER_MALFORMED, OVERFLOW, PORT, TOO_LONG, UNKNOWN, exactly, expect_half_close_served,
                          expect_reply, frame, login, start_server)
 
 LAB = "10-smop-threads"
@@ -72,6 +72,8 @@ def check_oper(run):
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
     expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED), "After LOGOUT, the connection is logged out.")
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok", "LOGOUT is answered LOGOUT#ok, logged in or not.")
+    login(run, server, peer, "charlet")
+    expect_reply(run, server, peer, "OPER#*#6#7", "OPER#ok#42", "After LOGOUT a client may log in again and go on.")
 
 
 @check("malformed", "answers ko to malformed, unknown and empty requests, and keeps serving the connection",
@@ -92,6 +94,9 @@ def check_malformed(run):
         expect_reply(run, server, peer, request, exactly(UNKNOWN),
                      "A request the table does not know gets ERREUR#Requete inconnue ! (names are case-sensitive), "
                      "and the connection goes on.")
+    expect_reply(run, server, peer, b"OPER#+#1#" + b"9" * 10000, exactly(TOO_LONG),
+                 "Receive fails with EMSGSIZE on a frame longer than TAILLE_MAX_DATA (and skips it): answer "
+                 "ERREUR#Requete trop longue ! and go on with the next request.")
     expect_reply(run, server, peer, "OPER#*#5#3", "OPER#ok#15", "After bad requests, good ones still work.")
 
 

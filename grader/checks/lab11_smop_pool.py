@@ -14,7 +14,7 @@ from kit.network import SERVER_PORT
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, exactly,
+from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, exactly,
                          expect_half_close_served, expect_reply, frame, login, start_server)
 
 LAB = "11-smop-pool"
@@ -44,6 +44,9 @@ def check_protocol(run):
                                                          "reads until the end marker.")
     expect_reply(run, server, peer, "OPER#/#8#0", exactly(DIVISION_BY_ZERO))
     expect_reply(run, server, peer, "OPER#+#x#1", exactly(OPER_MALFORMED))
+    expect_reply(run, server, peer, b"OPER#+#1#" + b"9" * 10000, exactly(TOO_LONG),
+                 "Receive fails with EMSGSIZE on a frame longer than TAILLE_MAX_DATA (and skips it): answer "
+                 "ERREUR#Requete trop longue ! and go on with the next request.")
     expect_reply(run, server, peer, "LOGOUT", "LOGOUT#ok")
     expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
 

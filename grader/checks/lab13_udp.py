@@ -72,7 +72,8 @@ def check_requests(run):
     for request, reply in (("17#OPER#+#5#3", "17#OPER#ok#8"), ("18#OPER#-#5#12", "18#OPER#ok#-7"),
                            ("19#OPER#*#-6#7", "19#OPER#ok#-42"), ("20#OPER#/#-17#5", "20#OPER#ok#-3"),
                            ("999999999#OPER#+#2147483646#1", "999999999#OPER#ok#2147483647"),
-                           ("007#OPER#/#8#2", "007#OPER#ok#4"), ("5#WHO", "5#WHO#ok#zeus")):
+                           ("007#OPER#/#8#2", "007#OPER#ok#4"), ("26#OPER#+#0005#1", "26#OPER#ok#6"),
+                           ("5#WHO", "5#WHO#ok#zeus")):
         ask(run, server, me, request, re.escape(reply))
     for request, refusal in (("21#OPER#/#8#0", DIVISION_BY_ZERO), ("22#OPER#+#2147483647#1", OVERFLOW),
                              ("23#OPER#*#65536#65536", OVERFLOW), ("24#OPER#/#-2147483648#-1", OVERFLOW),
@@ -138,7 +139,7 @@ MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<i
     # (recvfrom() with MSG_TRUNC) tells that it is too long.
     (b"62#OPER#+#2#" + b"0" * 600 + b"5", "62", TOO_LONG),
     (b"", None, ""), (b"OPER#+#1#1", None, ""), (b"#OPER#+#1#1", None, ""), (b"\x00\xff\x01\x02 binary", None, ""),
-    (b"x" * 3000, None, ""),
+    (b"x" * 3000, None, ""), (b"1234567890#WHO", None, ""),  # 10 digits: no id (it may not fit an int)
 ]
 
 
