@@ -36,6 +36,7 @@ REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
 
 CLIENTS = 200
+SLEEP_WAIT = 5.0                  # seconds an idle server has to fall asleep in epoll_wait()
 MEMORY_BOUND_KIB = 32 * 1024      # growth allowed while a client floods without reading
 FLOOD_LIMIT = 64 << 20            # bytes the flooding client sends at most
 FLOOD_BATCH = 2000                # requests per batch while filling the server's buffers (22 KB of replies)
@@ -95,8 +96,8 @@ def check_protocol(run):
     expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
 
 
-@check("one-thread", f"serves {CLIENTS} clients at once with a single thread, then closes each when it leaves",
-       points=2, timeout=30)
+@check("one-thread", f"serves {CLIENTS} clients at once with a single thread that sleeps while they are idle, "
+                    "then closes each when it leaves", points=2, timeout=30)
 def check_one_thread(run):
     server = start_server(run)
     idle_fds = len(run.fds(server))
@@ -108,6 +109,16 @@ def check_one_thread(run):
                 "No thread per client, no pool: epoll_wait() tells the one thread which sockets are ready.")
     run.require(fds >= idle_fds + CLIENTS, f"at least {idle_fds + CLIENTS} descriptors (one per client)",
                 f"{fds} descriptors")
+    settled = run.settled_probe(server)
+    with run.transcript.step(f"wait until {server.name}'s thread sleeps (in epoll_wait()): every client is answered "
+                             "and idle") as step:
+        calm = run.wait_until(settled, timeout=SLEEP_WAIT, program=server)
+        step.outcome = "asleep in a system call" if calm else f"still running after {SLEEP_WAIT:g} s"
+    run.require(bool(calm), "the thread sleeps in epoll_wait() while nothing is to be read or sent",
+                "it keeps running: the loop spins",
+                "Ask epoll for EPOLLOUT only while a connection has replies waiting (a socket with room in its "
+                "send buffer is always writable), and stop asking for EPOLLIN once read() returned 0 (end of "
+                "file stays readable): otherwise epoll_wait() returns at once, again and again.")
     with run.transcript.step(f"all {CLIENTS} clients close their connection") as step:
         for peer in peers:
             peer.close()
