@@ -254,7 +254,7 @@ def check_sigint(run):
 
 
 @check("client", "Client logs in with the typed account, sends each typed operation, prints results and errors, "
-                 "and logs out on SIGINT", points=1)
+                 "and logs out on SIGINT; a refused login ends it with status 1", points=1)
 def check_client(run):
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
     client = run.start("Client", run.net.zeus, PORT, interactive=True)
@@ -277,6 +277,16 @@ def check_client(run):
             value = reply.rsplit("#", 1)[1]
             run.require(shown.group("value") == value, f"Résultat = {value}", shown.group(0).strip())
     run.expect_line(client, OPERATION_PROMPT)
+    run.type_line(client, "5 x 3")
+    run.expect_line(client, ERROR_REPLY)
+    run.expect_line(client, OPERATION_PROMPT)
+    run.type_line(client, "2 + 2")
+    run.receive(peer, frame("OPER#+#2#2"), client.name,
+                "A line that is no operation (\"5 x 3\") gets an error line and nothing is sent: the next frame is "
+                "the next operation's.")
+    run.send(peer, frame("OPER#ok#4"), "the grader's answer")
+    run.expect_line(client, RESULT)
+    run.expect_line(client, OPERATION_PROMPT)
     with run.transcript.step(f"$ kill -INT {client.pid}"):
         client.signal(signal.SIGINT)
     run.receive(peer, frame("LOGOUT"), client.name, "On SIGINT, the client sends LOGOUT before it closes.")
@@ -284,6 +294,22 @@ def check_client(run):
     run.expect_closed(peer, client.name)
     status = run.expect_exit(client)
     run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
+
+    refused = run.start("Client", run.net.zeus, PORT, interactive=True)
+    peer = run.accept(listener, refused)
+    run.expect_line(refused, USER_PROMPT)
+    run.type_line(refused, "wagner")
+    run.expect_line(refused, PASSWORD_PROMPT)
+    run.type_line(refused, "nope")
+    run.receive(peer, frame("LOGIN#wagner#nope"), refused.name, "LOGIN#user#password, as typed, in one frame.")
+    run.send(peer, frame(BAD_ACCOUNT), "the grader refuses the login")
+    shown = run.expect_line(refused, ERROR_REPLY)
+    reason = BAD_ACCOUNT.split("#", 2)[2]
+    run.require(shown.group("reason").strip() == reason, f"Erreur : {reason}", shown.group(0).strip(),
+                "Print the reason the server gave, after LOGIN#ko#.")
+    ends = "A refused login ends the client: print the reason, close the socket, exit 1."
+    status = run.expect_exit(refused, hint=ends)
+    run.require(status.code == 1, "Client exits with status 1 after a refused login", f"it {status.describe()}", ends)
 
 
 @check("throughput", throughput.TITLE, points=0, timeout=20)
