@@ -188,7 +188,7 @@ def check_malformed(run):
 
 
 def start_client(run, host: str, *extra: str):
-    return run.start("ClientUDP", *extra, host, PORT, interactive=True)
+    return run.start("ClientUDP", *extra, host, PORT, interactive=True, line_mode=True)
 
 
 def operation(run, client, typed: str) -> None:
@@ -196,8 +196,9 @@ def operation(run, client, typed: str) -> None:
     run.type_line(client, typed)
 
 
-@check("client", "ClientUDP sends each operation as one datagram with a new id, prints results and errors, and "
-                 "ignores replies to other ids (late, duplicate)", points=1)
+@check("client", "ClientUDP sends each operation as one datagram with a new id, prints results and errors, "
+                 "ignores replies to other ids (late, duplicate), sends nothing for a line that is no operation, and "
+                 "ends with status 0 at the end of its input", points=1)
 def check_client(run):
     server = run.udp(run.net.zeus, SERVER_PORT)  # the grader plays the server
     client = start_client(run, run.net.zeus)
@@ -234,8 +235,25 @@ def check_client(run):
         else:
             run.send_datagram(server, f"{request_id}#OPER#ko#Division par zero !".encode(), got.sender, "the reply")
             run.expect_line(client, ERROR_REPLY)
+    operation(run, client, "5 x 3")  # no operation: nothing is sent
+    operation(run, client, "2 + 2")
+    got = None
+    while got is None or got.data in requests:
+        got = run.receive_datagram(server, client.name, "Send the operation typed as one datagram.", timeout=3.0)
+    match = re.fullmatch(r"(\d{1,9})#OPER#\+#2#2", got.data.decode(errors="replace"))
+    run.require(match is not None and match.group(1) not in ids, "the datagram <new id>#OPER#+#2#2",
+                f"the datagram {got.data!r}",
+                "A line that is no operation (\"5 x 3\") is refused on the spot: nothing is sent, and the next "
+                "datagram is the next operation's.")
+    run.send_datagram(server, f"{match.group(1)}#OPER#ok#4".encode(), got.sender, "the reply")
+    line = run.expect_line(client, RESULT)
+    run.require(line.group("value") == "4", "Resultat = 4", line.group(0).strip())
     run.expect_line(client, OPERATION_PROMPT)
-    run.interrupt(client)
+    run.end_input(client)
+    ends = "End of input (Ctrl-D, fgets() returns NULL) ends the client: close the socket, exit 0."
+    status = run.expect_exit(client, hint=ends)
+    run.require(status.code == 0, "ClientUDP exits with status 0 at the end of its input", f"it {status.describe()}",
+                ends)
 
 
 class LoseFirstCopies:

@@ -22,6 +22,7 @@ import re
 import select
 import signal
 import subprocess
+import termios
 import threading
 import time
 import tty
@@ -228,6 +229,15 @@ class Program:
             written = os.write(self.stdin_fd, view)
             view = view[written:]
 
+    def end_input(self) -> None:
+        """End of input at the terminal, as Ctrl-D at the start of a line (the
+        program was started with line_mode=True: a read() begun on a raw
+        terminal would not end on it): its next read() returns 0."""
+        if self.stdin_fd is None:
+            raise RuntimeError(f"{self.name} was not started with a terminal on stdin")
+        eof = termios.tcgetattr(self.stdin_fd)[6][termios.VEOF]
+        self.write_stdin(eof if isinstance(eof, bytes) else bytes([eof]))
+
     def sanitizer_report(self) -> str | None:
         text = self.stderr.text
         for marker in SANITIZER_MARKERS:
@@ -251,10 +261,18 @@ class Program:
 
 
 def start_program(path: Path, args: list[str], *, cwd: Path, env: dict[str, str], limits: Limits,
-                  prefix: list[str], interactive: bool = False, pass_fds: tuple[int, ...] = ()) -> Program:
-    """Start path with args under limits, through prefix (sandbox.drop)."""
+                  prefix: list[str], interactive: bool = False, pass_fds: tuple[int, ...] = (),
+                  line_mode: bool = False) -> Program:
+    """Start path with args under limits, through prefix (sandbox.drop). The
+    terminal is raw (no echo, no special characters); with line_mode, it
+    delivers whole lines and takes Ctrl-D (VEOF) for the end of input, as a
+    user's terminal does (still without echo)."""
     master, slave = os.openpty()
     tty.setraw(slave)
+    if line_mode:
+        attributes = termios.tcgetattr(slave)
+        attributes[3] |= termios.ICANON
+        termios.tcsetattr(slave, termios.TCSANOW, attributes)
     err_read, err_write = os.pipe()
     stdin_fd = slave if interactive else os.open(os.devnull, os.O_RDONLY)
     argv = [path.name, *args]

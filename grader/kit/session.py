@@ -141,9 +141,11 @@ class Session:
         self.measured = text
 
     def start(self, name: str, *args: str, interactive: bool = False, fill_descriptors: bool = False,
-              limits: Limits | None = None, reference: bool = False) -> Program:
+              limits: Limits | None = None, reference: bool = False, line_mode: bool = False) -> Program:
         """Start one of the lab's programs, as `./name args` in its folder
-        (with reference=True, the kit's reference program of that name)."""
+        (with reference=True, the kit's reference program of that name;
+        line_mode: its terminal delivers whole lines and knows Ctrl-D, for
+        end_input)."""
         path = self.program_path(name, reference)
         shown = f"{name} (the kit's reference)" if reference else name
         with self.transcript.step(f"$ ./{' '.join([name, *args])}" + ("   # the kit's reference " + name if reference else "")) as step:
@@ -160,7 +162,8 @@ class Session:
                     raise RuntimeError("the descriptor-filling library was not built")
                 env["LD_PRELOAD"] = self.ctx.fill_fds_lib
             program = start_program(path, list(args), cwd=Path(self.ctx.build_dir), env=env,
-                                    limits=self._process_limit(limits), prefix=self.drop, interactive=interactive)
+                                    limits=self._process_limit(limits), prefix=self.drop, interactive=interactive,
+                                    line_mode=line_mode)
             program.name = shown
             self.programs.append(program)
             step.outcome = f"pid {program.pid}"
@@ -275,6 +278,12 @@ class Session:
         """Type a line at the program's terminal (it was started interactive)."""
         with self.transcript.step(f"type \"{text}\" and Enter at {program.name}'s prompt"):
             program.write_stdin(text.encode() + b"\n")
+
+    def end_input(self, program: Program) -> None:
+        """Ctrl-D at the program's prompt: end of input (its read() returns 0;
+        the program was started with line_mode=True)."""
+        with self.transcript.step(f"end of input at {program.name}'s prompt (Ctrl-D)"):
+            program.end_input()
 
     def interrupt(self, program: Program) -> ExitStatus:
         """Send SIGINT (as Ctrl-C would) and expect the program to stop: killed
