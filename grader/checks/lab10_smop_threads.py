@@ -254,7 +254,7 @@ def check_sigint(run):
 
 
 @check("client", "Client logs in with the typed account, sends each typed operation, prints results and errors, "
-                 "and logs out on SIGINT; a refused login ends it with status 1", points=1)
+                 "and logs out on SIGINT or at the end of its input; a refused login ends it with status 1", points=1)
 def check_client(run):
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
     client = run.start("Client", run.net.zeus, PORT, interactive=True)
@@ -307,6 +307,23 @@ def check_client(run):
     reason = BAD_ACCOUNT.split("#", 2)[2]
     run.require(shown.group("reason").strip() == reason, f"Erreur : {reason}", shown.group(0).strip(),
                 "Print the reason the server gave, after LOGIN#ko#.")
+    ended = run.start("Client", run.net.zeus, PORT, interactive=True, line_mode=True)
+    peer = run.accept(listener, ended)
+    run.expect_line(ended, USER_PROMPT)
+    run.type_line(ended, "grader")
+    run.expect_line(ended, PASSWORD_PROMPT)
+    run.type_line(ended, ACCOUNTS["grader"])
+    run.receive(peer, frame(f"LOGIN#grader#{ACCOUNTS['grader']}"), ended.name)
+    run.send(peer, frame("LOGIN#ok"), "the grader's answer")
+    run.expect_line(ended, OPERATION_PROMPT)
+    run.end_input(ended)
+    run.receive(peer, frame("LOGOUT"), ended.name, "At the end of input (Ctrl-D), as on Ctrl-C, the client sends "
+                                                   "LOGOUT, waits for LOGOUT#ok, then closes.")
+    run.send(peer, frame("LOGOUT#ok"), "the grader's answer")
+    run.expect_closed(peer, ended.name)
+    status = run.expect_exit(ended)
+    run.require(status.code == 0, "Client exits with status 0 at the end of its input", f"it {status.describe()}")
+
     ends = "A refused login ends the client: print the reason, close the socket, exit 1."
     status = run.expect_exit(refused, hint=ends)
     run.require(status.code == 1, "Client exits with status 1 after a refused login", f"it {status.describe()}", ends)
