@@ -8,7 +8,6 @@ import os
 import select
 import shutil
 import subprocess
-import tempfile
 import time
 import uuid
 import sys
@@ -76,9 +75,8 @@ def apply(patch: Path, submission: Path) -> None:
     assert done.returncode == 0, f"{patch} no longer applies to the reference:\n{done.stdout}{done.stderr}"
 
 
-from kit import sandbox, slots  # noqa: E402
+from kit import gradings, sandbox, slots  # noqa: E402
 from kit.buildbox import Box  # noqa: E402
-from kit.safefs import remove_tree  # noqa: E402
 
 ISOLATION = sandbox.detect(os.environ.get("SLK_ISOLATION") or None)
 ISOLATED = ISOLATION.isolated
@@ -87,15 +85,16 @@ ISOLATED = ISOLATION.isolated
 @pytest.fixture
 def box():
     """Where a test's builds of submissions run, as the grader runs them: in
-    a sandbox, under a slot of its own (held for the test), with a work folder
-    every uid may walk through (pytest's are root's only, mode 0700)."""
-    work = Path(tempfile.mkdtemp(prefix="slk-test-work-"))
-    work.chmod(0o755)
+    a sandbox, under a slot of its own (held for the test), in a grading of
+    its own (its work folder every uid may walk through, and its lock: a
+    grading that starts meanwhile on the machine must not take the test's
+    control groups for a dead grading's and remove them)."""
+    grading = gradings.start()
     try:
         with slots.acquire() as slot:
-            yield Box(ISOLATION, slot.uid, work, (KIT,), f"slk-grade-test{os.getpid()}")
+            yield Box(ISOLATION, slot.uid, grading.work, (KIT,), grading.name)
     finally:
-        remove_tree(work)
+        grading.close(remove=True)
 # Grading a program that resolves names such as www.google.be, or that reaches
 # for arbitrary addresses, is only safe in the grader's namespaces.
 needs_namespaces = pytest.mark.skipif(not ISOLATED, reason="SKIP: namespaces cannot be made on this machine; "
