@@ -41,7 +41,12 @@ def main(argv: list[str]) -> int:
     if not selected:
         return 0
     grader_dir = Path(__file__).resolve().parent.parent
-    args = [*selected, "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(grader_dir),
+    # No faulthandler: it gives the process a small alternate signal stack, on
+    # which Python runs every signal handler (SA_ONSTACK); the signals a
+    # program may send the runner in a burst then nest there, overflow it, and
+    # the kernel kills the runner with SIGSEGV ("overflowed sigaltstack").
+    args = [*selected, "-q", "-p", "no:cacheprovider", "-p", "no:faulthandler", "-c", os.devnull,
+            "--rootdir", str(grader_dir),
             "-o", "python_functions=check_*", "--noconftest", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pytest.main(args, plugins=[GradingPlugin(ctx, results)])
     return 0
