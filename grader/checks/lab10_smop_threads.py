@@ -253,17 +253,24 @@ def check_sigint(run):
         run.expect_closed(peer, server.name, "Every client's connection is closed when the server stops.")
 
 
+def client_logging_in(run, listener, user: str, password: str, **options):
+    """Start ./Client zeus 50000 on a terminal, accept its connection, type
+    the account at its prompts and receive its LOGIN frame: (client, peer)."""
+    client = run.start("Client", run.net.zeus, PORT, interactive=True, **options)
+    peer = run.accept(listener, client)
+    run.expect_line(client, USER_PROMPT)
+    run.type_line(client, user)
+    run.expect_line(client, PASSWORD_PROMPT)
+    run.type_line(client, password)
+    run.receive(peer, frame(f"LOGIN#{user}#{password}"), client.name, "LOGIN#user#password, as typed, in one frame.")
+    return client, peer
+
+
 @check("client", "Client logs in with the typed account, sends each typed operation, prints results and errors, "
                  "and logs out on SIGINT or at the end of its input; a refused login ends it with status 1", points=1)
 def check_client(run):
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
-    client = run.start("Client", run.net.zeus, PORT, interactive=True)
-    peer = run.accept(listener, client)
-    run.expect_line(client, USER_PROMPT)
-    run.type_line(client, "charlet")
-    run.expect_line(client, PASSWORD_PROMPT)
-    run.type_line(client, "xyz456")
-    run.receive(peer, frame("LOGIN#charlet#xyz456"), client.name, "LOGIN#user#password, as typed, in one frame.")
+    client, peer = client_logging_in(run, listener, "charlet", "xyz456")
     run.send(peer, frame("LOGIN#ok"), "the grader's answer")
     for typed, request, reply, line in (("5 * 3", "OPER#*#5#3", "OPER#ok#15", RESULT),
                                         ("-7 - 12", "OPER#-#-7#12", "OPER#ok#-19", RESULT),
@@ -295,25 +302,13 @@ def check_client(run):
     status = run.expect_exit(client)
     run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
 
-    refused = run.start("Client", run.net.zeus, PORT, interactive=True)
-    peer = run.accept(listener, refused)
-    run.expect_line(refused, USER_PROMPT)
-    run.type_line(refused, "wagner")
-    run.expect_line(refused, PASSWORD_PROMPT)
-    run.type_line(refused, "nope")
-    run.receive(peer, frame("LOGIN#wagner#nope"), refused.name, "LOGIN#user#password, as typed, in one frame.")
+    refused, peer = client_logging_in(run, listener, "wagner", "nope")
     run.send(peer, frame(BAD_ACCOUNT), "the grader refuses the login")
     shown = run.expect_line(refused, ERROR_REPLY)
     reason = BAD_ACCOUNT.split("#", 2)[2]
     run.require(shown.group("reason").strip() == reason, f"Erreur : {reason}", shown.group(0).strip(),
                 "Print the reason the server gave, after LOGIN#ko#.")
-    ended = run.start("Client", run.net.zeus, PORT, interactive=True, line_mode=True)
-    peer = run.accept(listener, ended)
-    run.expect_line(ended, USER_PROMPT)
-    run.type_line(ended, "grader")
-    run.expect_line(ended, PASSWORD_PROMPT)
-    run.type_line(ended, ACCOUNTS["grader"])
-    run.receive(peer, frame(f"LOGIN#grader#{ACCOUNTS['grader']}"), ended.name)
+    ended, peer = client_logging_in(run, listener, "grader", ACCOUNTS["grader"], line_mode=True)
     run.send(peer, frame("LOGIN#ok"), "the grader's answer")
     run.expect_line(ended, OPERATION_PROMPT)
     run.end_input(ended)
