@@ -128,6 +128,15 @@ class GradingPlugin:
                 record.update(status="failed", output=session.report(failure, replay) if session else str(error))
             elif isinstance(error, CheckSkipped):
                 record.update(status="skipped", output=f"Not run: {error}")
+            elif isinstance(error, ConnectionError) and session is not None:
+                # A reset or closed connection that a step did not expect: the
+                # grader's sockets only talk to the programs, so the program did it.
+                failure = CheckFailed("the connection stays open for the step marked ✗ below",
+                                      f"the grader's socket failed: {error.strerror or error}",
+                                      "The program closed or reset the connection (or ended) before the step.")
+                if session.transcript.steps:
+                    session.transcript.steps[-1].failed = True
+                record.update(status="failed", output=session.report(failure, replay))
             else:
                 self._internal(record, call)
             if session is not None and session.traffic.data:

@@ -334,6 +334,13 @@ class Session:
             except TimeoutError:
                 self.fail(f"a server accepting connections on {host}:{port}", "the connection timed out",
                           "The listening socket's queue may be full, or the server never calls listen().")
+            except OSError as error:
+                # Most often ECONNRESET: the kernel completed the handshake, then
+                # the listening socket was closed (the server ended) before accept().
+                self.fail(f"a server accepting connections on {host}:{port}",
+                          f"connecting failed: {error.strerror or error}",
+                          "The connection was dropped before the server accepted it: did the server close its "
+                          "listening socket, or end?")
             self.peers.append(peer)
             step.outcome = f"connected from {peer.local[0]}:{peer.local[1]}"
         return peer

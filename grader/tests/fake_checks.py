@@ -32,3 +32,9 @@ def check_blocks(run):
 @check("needs-hosts", "a check that needs namespaces", points=5, needs_hosts=True)
 def check_needs_hosts(run):
     run.note("ran")
+
+
+@check("peer-resets", "a check whose program resets a connection under a step", points=1)
+def check_peer_resets(run):
+    with run.transcript.step("send on a connection the program has reset"):
+        raise ConnectionResetError(104, "Connection reset by peer")

@@ -36,7 +36,7 @@ def results(tmp_path):
 
 def test_every_check_gets_exactly_one_result(results):
     records, _ = results
-    assert set(records) == {"passes", "fails", "breaks", "blocks", "needs-hosts"}
+    assert set(records) == {"passes", "fails", "breaks", "blocks", "needs-hosts", "peer-resets"}
 
 
 def test_pass_and_fail(results):
@@ -53,6 +53,14 @@ def test_a_bug_in_a_check_is_an_error_with_a_hidden_traceback(results):
     broken = records["breaks"]
     assert broken["status"] == "error" and "grader itself failed" in broken["output"]
     assert "Traceback" not in broken["output"] and "ValueError: a bug in the check" in broken["internal"]
+
+
+def test_a_connection_reset_under_a_step_is_the_programs_failure_not_the_graders(results):
+    records, _ = results
+    reset = records["peer-resets"]
+    assert reset["status"] == "failed" and "grader itself failed" not in reset["output"]
+    assert "Connection reset by peer" in reset["output"]
+    assert " ✗  1. send on a connection the program has reset" in reset["output"]
 
 
 def test_a_blocked_check_is_interrupted(results):
