@@ -2,7 +2,8 @@
 
 from kit.check import check
 
-from checks.course import EMFILE, PID, SOCKET_CREATED
+from checks.course import PID, SOCKET_CREATED
+from checks.failures import expect_socket_failure
 
 LAB = "01-creation-socket"
 
@@ -52,9 +53,4 @@ def check_sigint(run):
 
 @check("socket-error", "reports a failing socket() with the reason, and exits with a non-zero status", points=2)
 def check_socket_error(run):
-    # The preloaded helper takes every free descriptor before main(): socket() fails with EMFILE.
-    program = run.start("CreationSocket", fill_descriptors=True, limits=run.limits(open_files=32))
-    run.note("(every descriptor of the program is taken before main(): socket() must fail)")
-    run.expect_message(program, EMFILE, 'the reason, e.g. "socket: Too many open files" (perror())',
-                       hint="Test socket()'s return value: -1 means it failed, and perror() prints why.")
-    run.expect_failure_exit(program)
+    expect_socket_failure(run, "CreationSocket")

@@ -5,7 +5,8 @@ import errno
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import BIND_OK, EADDRINUSE, EMFILE, MY_ADDRESS, PID, SOCKET_CREATED
+from checks.course import BIND_OK, MY_ADDRESS, PID, SOCKET_CREATED
+from checks.failures import expect_port_taken, expect_socket_failure
 
 LAB = "03-bind"
 
@@ -73,15 +74,5 @@ def check_sigint(run):
 @check("port-taken", "when port 50000 is taken, reports bind()'s error, and when socket() fails, socket()'s; "
                     "each time exits with a non-zero status", points=2)
 def check_port_taken(run):
-    run.listen(SERVER_PORT)
-    program = run.start("BindSocket")
-    run.expect_message(program, EADDRINUSE, 'bind()\'s error, e.g. "bind: Address already in use"',
-                       hint="Test bind()'s return value; on -1, perror() says why.")
-    run.expect_failure_exit(program)
-    # The preloaded helper takes every free descriptor before main(): socket() fails with EMFILE.
-    failing = run.start("BindSocket", fill_descriptors=True, limits=run.limits(open_files=32))
-    run.note("(then every descriptor of the program is taken before main(): socket() must fail)")
-    run.expect_message(failing, EMFILE, 'socket()\'s error, e.g. "socket: Too many open files"',
-                       hint="Test socket()'s return value before using it: on -1, perror() says why, then stop "
-                            "(a bind() on -1 would only say \"Bad file descriptor\").")
-    run.expect_failure_exit(failing)
+    expect_port_taken(run, "BindSocket")
+    expect_socket_failure(run, "BindSocket", next_call="bind()")

@@ -4,6 +4,7 @@ from kit.check import check
 from kit.network import SERVER_PORT
 
 from checks.course import CLIENT, SERVICE_SOCKET, SOCKET_CREATED
+from checks.failures import expect_accept_failure, expect_port_taken, expect_socket_failure
 
 LAB = "04-accept"
 
@@ -67,7 +68,7 @@ def check_peer_localhost(run):
     expect_client_line(run, program, client)
 
 
-@check("peer-moon", "prints the client's IP address and port (a client on moon's address)", points=2)
+@check("peer-moon", "prints the client's IP address and port (a client on moon's address)", points=1)
 def check_peer_moon(run):
     program, client, _ = accept_client(run, source=run.net.moon)
     expect_client_line(run, program, client)
@@ -93,3 +94,12 @@ def check_sigint(run):
     run.expect_line(program, CLIENT)
     run.expect_waiting(program, "waits (in pause()) after accepting")
     run.interrupt(program)
+
+
+@check("errors", "reports a failing socket(), bind() (port 50000 taken) and accept() (no descriptor left) with "
+                 "the reason, and exits with a non-zero status", points=1)
+def check_errors(run):
+    run.need_free_port(SERVER_PORT)
+    expect_socket_failure(run, "AttenteConnexion", next_call="bind()")
+    expect_accept_failure(run, "AttenteConnexion")
+    expect_port_taken(run, "AttenteConnexion")

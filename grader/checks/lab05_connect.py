@@ -3,7 +3,7 @@
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import ECONNREFUSED, EMFILE
+from checks.failures import expect_refused, expect_socket_failure, expect_usage
 
 LAB = "05-connect"
 
@@ -55,24 +55,10 @@ def check_by_name(run):
 @check("refused", "with no server, reports \"Connection refused\", and when socket() fails, socket()'s error; "
                  "each time exits with a non-zero status", points=3)
 def check_refused(run):
-    program = run.start("DemandeConnexion", run.net.zeus, str(SERVER_PORT))
-    run.expect_message(program, ECONNREFUSED, 'connect()\'s error, e.g. "connect: Connection refused"',
-                       hint="Nobody listens on the port: connect() returns -1 with errno ECONNREFUSED; "
-                            "perror() prints it.")
-    run.expect_failure_exit(program)
-    # The preloaded helper takes every free descriptor before main(): socket() fails with EMFILE.
-    failing = run.start("DemandeConnexion", run.net.zeus, str(SERVER_PORT), fill_descriptors=True,
-                        limits=run.limits(open_files=32))
-    run.note("(then every descriptor of the program is taken before main(): socket() must fail)")
-    run.expect_message(failing, EMFILE, 'socket()\'s error, e.g. "socket: Too many open files"',
-                       hint="Test socket()'s return value before using it: on -1, perror() says why, then stop "
-                            "(a connect() on -1 would only say \"Bad file descriptor\").")
-    run.expect_failure_exit(failing)
+    expect_refused(run, "DemandeConnexion", run.net.zeus, str(SERVER_PORT))
+    expect_socket_failure(run, "DemandeConnexion", run.net.zeus, str(SERVER_PORT), next_call="connect()")
 
 
 @check("usage", "without its two arguments, prints a usage line and exits with a non-zero status", points=2)
 def check_usage(run):
-    program = run.start("DemandeConnexion")
-    run.expect_message(program, r"usage\s*:", 'a usage line, e.g. "usage: DemandeConnexion ipServeur portServeur"',
-                       hint="Check argc before using argv[1] and argv[2].")
-    run.expect_failure_exit(program)
+    expect_usage(run, "DemandeConnexion", "usage: DemandeConnexion ipServeur portServeur")

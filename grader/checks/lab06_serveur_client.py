@@ -3,15 +3,18 @@
 from kit.check import check
 from kit.network import SERVER_PORT
 
+from checks.course import CLIENT
 from checks.exchange import (ANSWER, ANSWER_HINT, PREFIX, REQUEST, client_against, exchange, expect_bind_refused,
                              expect_read, expect_time_wait, expect_written, start_server)
+from checks.failures import (expect_accept_failure, expect_refused, expect_reported_failure, expect_reset_reported,
+                             expect_socket_failure, expect_usage)
 
 LAB = "06-serveur-client"
 GRADER_ANSWER = b"[GRADER] 12345678"
 REFERENCE = ("Serveur",)
 
 
-@check("answer", "answers \"[SERVEUR] abcdefgh\" (18 bytes) to the request \"abcdefgh\"", points=2)
+@check("answer", "answers \"[SERVEUR] abcdefgh\" (18 bytes) to the request \"abcdefgh\"", points=1)
 def check_answer(run):
     exchange(run, start_server(run))
 
@@ -27,7 +30,7 @@ def check_two_reads(run):
 
 
 @check("segmented", "reports what each read returned when the request comes in two pieces of up to 5 bytes "
-                    "(sizes drawn from the seed)", points=2)
+                    "(sizes drawn from the seed)", points=1)
 def check_segmented(run):
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)
@@ -94,3 +97,32 @@ def check_client_reference(run):
 @check("client-own", "Client works with your Serveur", points=1)
 def check_client_own(run):
     client_against(run, start_server(run))
+
+
+@check("server-errors", "Serveur reports a failing socket(), accept() (no descriptor left) and read() (the client "
+                        "resets) with the reason, and exits with a non-zero status", points=1)
+def check_server_errors(run):
+    run.need_free_port(SERVER_PORT)
+    expect_socket_failure(run, "Serveur", next_call="bind()")
+    expect_accept_failure(run, "Serveur")
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    run.expect_line(server, CLIENT)
+    expect_reset_reported(run, server, client)
+
+
+@check("client-errors", "Client reports a missing argument (usage), a port given by name, a refused connection, "
+                        "a failing socket() and a reset instead of the answer, and exits with a non-zero status",
+       points=1)
+def check_client_errors(run):
+    expect_usage(run, "Client", "usage: Client ipServeur portServeur")
+    by_name = run.start("Client", run.net.zeus, "http")
+    expect_reported_failure(run, by_name, r"not known", 'getaddrinfo()\'s error, "Name or service not known"',
+                            "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "
+                            "(gai_strerror() says why), and nothing is connected.")
+    expect_refused(run, "Client", run.net.zeus, str(SERVER_PORT))
+    expect_socket_failure(run, "Client", run.net.zeus, str(SERVER_PORT), next_call="connect()")
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
+    peer = run.accept(listener, client)
+    expect_reset_reported(run, client, peer)  # once it waits for the answer (the request is client-sends')
