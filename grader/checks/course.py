@@ -54,6 +54,13 @@ ANSWER_RECEIVED = Line("Reponse recue = <answer>", "Answer received = <answer>",
                        rf"(?:r{E}ponse\s+re(?:c|ç)ue|answer\s+received)\s*[=:] ?(?P<text>[^\r\n]*)\r?\n")
 SERVER_GONE = Line("Serveur arrete, pas de reponse recue.", "Server stopped, no answer received.",
                    rf"\b(?:serveur\s+arr(?:e|ê)t{E}|server\s+(?:stopped|closed|has\s+stopped))")
+LINE_TOO_LONG = Line("Requete trop longue (au plus 10000 caracteres), ignoree.",
+                     "Request too long (at most 10000 characters), ignored.",
+                     rf"\b(?:requ{E}te\s+trop\s+longue|request\s+too\s+long)")
+LINE_HAS_MARKER = Line('Requete refusee: elle contient "#)".', 'Request refused: it contains "#)".',
+                       rf"\b(?:requ{E}te\s+refus{E}e|request\s+refused)")
+INPUT_ENDED = Line("Fin de la saisie.", "End of input.", r"\b(?:fin\s+de\s+la\s+saisie|end\s+of\s+input)")
+CLIENT_STOPPED = Line("Arret du client.", "Client stopped.", r"\b(?:arr(?:e|ê)t\s+du\s+client|client\s+stopped)")
 
 # Lab 08: ServeurTest and ClientTest (counts, then the data between "--").
 NB_READ = Line("NbLus = <n>", "bytes received = <n>", r"(?:\bnb\s*lus|bytes\s+received)\s*=\s*(?P<n>-?\d+)")

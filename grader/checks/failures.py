@@ -58,12 +58,14 @@ def expect_refused(run, name: str, *args: str) -> None:
                             "Nobody listens on the port: connect() returns -1 with errno ECONNREFUSED.")
 
 
-def expect_port_taken(run, name: str, *args: str, port: int = SERVER_PORT) -> None:
-    """The grader holds the port: the program's bind() must fail and be reported."""
-    run.listen(port)
+def expect_port_taken(run, name: str, *args: str, port: int = SERVER_PORT):
+    """The grader holds the port: the program's bind() must fail and be
+    reported. Returns the grader's listener (close it to free the port)."""
+    listener = run.listen(port)
     program = run.start(name, *args)
     expect_reported_failure(run, program, EADDRINUSE, 'bind()\'s error, e.g. "bind: Address already in use"',
                             "Test bind()'s return value: the port is taken (here by the grader).")
+    return listener
 
 
 def expect_accept_failure(run, name: str, *args: str, open_files: int = 4) -> None:

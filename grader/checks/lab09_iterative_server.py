@@ -8,12 +8,15 @@ with the kit's reference library and keeps the better result (see LIBRARY).
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import ANSWER_RECEIVED, CONNECTED, PROMPT, REQUEST_RECEIVED, SERVER_GONE, SERVER_STOPPED
+from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, LINE_HAS_MARKER, LINE_TOO_LONG,
+                           PROMPT, REQUEST_RECEIVED, SERVER_GONE, SERVER_STOPPED)
+from checks.failures import expect_accept_failure, expect_port_taken
 
 LAB = "09-iterative-server"
 LIBRARY = "08-tcp-lib"
 
 MARKER = b"#)"
+TAILLE_MAX_DATA = 10000
 PREFIX = b"[SERVEUR] "
 PORT = str(SERVER_PORT)
 
@@ -68,7 +71,7 @@ def check_framing(run):
     echo(run, server, client, b"C#")
 
 
-@check("iterative", "serves one client at a time: a second client is served once the first leaves", points=2)
+@check("iterative", "serves one client at a time: a second client is served once the first leaves", points=1)
 def check_iterative(run):
     server = start_server(run)
     first = run.connect(run.net.zeus, SERVER_PORT)
@@ -93,7 +96,7 @@ def check_iterative(run):
 
 
 @check("vanish", "survives clients that leave in the middle of a request (close or reset), and serves the next",
-       points=2)
+       points=1)
 def check_vanish(run):
     server = start_server(run)
     closing = run.connect(run.net.zeus, SERVER_PORT)
@@ -138,10 +141,11 @@ def check_sigint(run):
     run.expect_closed(client, server.name, "The handler closes the service socket (the client reads end-of-file).")
 
 
-def start_client(run):
-    """The grader listens on zeus:50000, starts Client and accepts its connection."""
-    listener = run.listen(SERVER_PORT, host=run.net.zeus)
-    client = run.start("Client", run.net.zeus, PORT, interactive=True)
+def start_client(run, listener=None, line_mode: bool = False):
+    """The grader listens on zeus:50000 (unless given its listener), starts
+    Client and accepts its connection."""
+    listener = listener or run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, PORT, interactive=True, line_mode=line_mode)
     peer = run.accept(listener, client)
     run.expect_line(client, CONNECTED)
     return client, peer
@@ -166,6 +170,8 @@ def check_client(run):
                     line.group(0).strip(), "Print the answer Receive() returned, with its length (it has no '\\0').")
     run.expect_line(client, PROMPT)
     run.interrupt(client)
+    run.expect_line(client, CLIENT_STOPPED, hint="The SIGINT handler write()s \"\\nArret du client.\\n\", closes the "
+                                                 "socket and ends with _exit(0).")
     run.expect_closed(peer, client.name, "On SIGINT, close the socket before ending.")
 
 
@@ -179,3 +185,53 @@ def check_client_stop(run):
     run.expect_line(client, SERVER_GONE, hint="Receive() returns 0 when the server has closed the connection: "
                                               "say the server stopped, and end.")
     run.expect_exit(client)
+
+
+@check("server-errors", "ignores an empty frame and one longer than 10000 bytes and serves the next request; "
+                        "reports ServerSocket()'s and Accept()'s failures and exits with a non-zero status", points=1)
+def check_server_errors(run):
+    run.need_free_port(SERVER_PORT)
+    expect_accept_failure(run, "Serveur", PORT)
+    taken = expect_port_taken(run, "Serveur", PORT)
+    with run.transcript.step("the grader closes its socket on port 50000") as step:
+        taken.close()
+        step.outcome = "closed"
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(client, MARKER, "an empty frame: Receive() fails with EBADMSG")
+    echo(run, server, client, b"after an empty frame")
+    run.send(client, b"x" * (TAILLE_MAX_DATA + 1) + MARKER,
+             f"a frame of {TAILLE_MAX_DATA + 1} bytes: Receive() fails with EMSGSIZE")
+    echo(run, server, client, b"after a long frame")
+
+
+@check("client-input", "Client refuses a line longer than 10000 characters and one holding \"#)\", skips an empty "
+                       "line (sending nothing for any of them), and ends on Ctrl-D", points=1)
+def check_client_input(run):
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client, peer = start_client(run, listener)
+    run.expect_line(client, PROMPT)
+    run.type_line(client, "x" * 2 * TAILLE_MAX_DATA, shown=f"a line of {2 * TAILLE_MAX_DATA} characters")
+    run.expect_line(client, LINE_TOO_LONG, hint="fgets() stops after TAILLE_MAX_DATA + 1 characters: when the line "
+                                                "has no '\\n', read and drop the rest of it, say so once, and ask "
+                                                "again.")
+    run.expect_line(client, PROMPT)
+    run.type_line(client, "un #) deux")
+    run.expect_line(client, LINE_HAS_MARKER, hint="Send() refuses a payload holding \"#)\" (EINVAL): say so and "
+                                                  "ask again.")
+    run.expect_line(client, PROMPT)
+    run.type_line(client, "")
+    ask(run, client, peer, "after")  # on the wire: this frame and nothing before it
+    told = len(LINE_TOO_LONG.regex.findall(client.stdout.text))
+    run.require(told == 1, f"one line {LINE_TOO_LONG.describe()} for the long line", f"{told} such lines",
+                "Drop the rest of a long line without treating its pieces as new lines.")
+    ending, ending_peer = start_client(run, listener, line_mode=True)
+    run.expect_line(ending, PROMPT)
+    run.end_input(ending)
+    run.expect_line(ending, INPUT_ENDED, hint="fgets() returns NULL at end of input (Ctrl-D): print "
+                                              "\"Fin de la saisie.\" and leave the loop.")
+    status = run.expect_exit(ending)
+    run.require(status.code == 0, f"{ending.name} exits with status 0 after the end of input",
+                f"it {status.describe()}", "The end of input is the user's way to stop: close the socket and "
+                                           "return EXIT_SUCCESS.")
+    run.expect_closed(ending_peer, ending.name, "Close the socket before ending.")

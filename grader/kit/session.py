@@ -274,9 +274,10 @@ class Session:
                           f"it {status.describe()}" if status else "some thread keeps running")
             step.outcome = f"{procfs.thread_count(program.pid)} threads, all waiting"
 
-    def type_line(self, program: Program, text: str) -> None:
-        """Type a line at the program's terminal (it was started interactive)."""
-        with self.transcript.step(f"type \"{text}\" and Enter at {program.name}'s prompt"):
+    def type_line(self, program: Program, text: str, shown: str | None = None) -> None:
+        """Type a line at the program's terminal (it was started interactive);
+        shown: how the transcript names it (a long line, say), if not by its text."""
+        with self.transcript.step(f"type {shown or chr(34) + text + chr(34)} and Enter at {program.name}'s prompt"):
             program.write_stdin(text.encode() + b"\n")
 
     def end_input(self, program: Program) -> None:
