@@ -7,11 +7,14 @@ Client sends "abcdefgh" and prints everything the server sends until it closes.
 
 from kit.network import SERVER_PORT
 
-from checks.course import EADDRINUSE, READ, WRITTEN
+from checks.course import CLIENT, EADDRINUSE, READ, WRITTEN
+from checks.failures import (expect_accept_failure, expect_port_taken, expect_refused, expect_reported_failure,
+                             expect_reset_reported, expect_socket_failure, expect_usage)
 
 REQUEST = b"abcdefgh"
 PREFIX = b"[SERVEUR] "
 ANSWER = PREFIX + REQUEST
+GRADER_ANSWER = b"[GRADER] 12345678"
 ANSWER_HINT = ("The answer is \"[SERVEUR] \" (with its space) followed by the bytes the two reads returned, sent "
                "with write() - all of it, nothing more (no '\\0', no newline).")
 
@@ -97,3 +100,57 @@ def client_against(run, server):
     status = run.expect_exit(client)
     run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
     run.expect_exit(server)
+
+
+def client_sends(run):
+    """Client against the grader as server: the request, then an answer in
+    three pieces or more (cut where the seed says), then end of file."""
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
+    peer = run.accept(listener, client)
+    run.receive(peer, REQUEST, client.name, "Send the 8 bytes of \"abcdefgh\" (without its '\\0').")
+    # Three pieces at least: a Client that makes one or two read()s (the
+    # answer "always" comes in one or two) misses part of it, whatever the seed.
+    run.send_pieces(peer, GRADER_ANSWER, client, "the answer", at_least=3)
+    with run.transcript.step("the grader closes the connection (end of the answer)") as step:
+        peer.close()
+        step.outcome = "closed"
+    expect_written(run, client, REQUEST)
+    expect_read(run, client, GRADER_ANSWER,
+                "One read() returns what has arrived so far: read until read() returns 0 (the server "
+                "closed), adding up the bytes, and print the whole answer.")
+    status = run.expect_exit(client)
+    run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
+
+
+def server_errors(run, port_taken: bool = False):
+    """Serveur's failing socket(), accept() and read() (and bind() on a port
+    the grader holds, where no other check provokes it)."""
+    run.need_free_port(SERVER_PORT)
+    expect_socket_failure(run, "Serveur", next_call="bind()")
+    expect_accept_failure(run, "Serveur")
+    if port_taken:
+        taken = expect_port_taken(run, "Serveur")
+        with run.transcript.step("the grader closes its socket on port 50000") as step:
+            taken.close()
+            step.outcome = "closed"
+    server = start_server(run)
+    client = run.connect(run.net.zeus, SERVER_PORT)
+    run.expect_line(server, CLIENT)
+    expect_reset_reported(run, server, client)
+
+
+def client_errors(run):
+    """Client's usage, a port by name, a refused connection, a failing
+    socket() and a reset instead of the answer."""
+    expect_usage(run, "Client", "usage: Client ipServeur portServeur")
+    by_name = run.start("Client", run.net.zeus, "http")
+    expect_reported_failure(run, by_name, r"not known", 'getaddrinfo()\'s error, "Name or service not known"',
+                            "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "
+                            "(gai_strerror() says why), and nothing is connected.")
+    expect_refused(run, "Client", run.net.zeus, str(SERVER_PORT))
+    expect_socket_failure(run, "Client", run.net.zeus, str(SERVER_PORT), next_call="connect()")
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
+    peer = run.accept(listener, client)
+    expect_reset_reported(run, client, peer)  # once it waits for the answer (the request is client-sends')

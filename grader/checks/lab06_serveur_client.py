@@ -3,14 +3,11 @@
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import CLIENT
-from checks.exchange import (ANSWER, ANSWER_HINT, PREFIX, REQUEST, client_against, exchange, expect_bind_refused,
-                             expect_read, expect_time_wait, expect_written, start_server)
-from checks.failures import (expect_accept_failure, expect_refused, expect_reported_failure, expect_reset_reported,
-                             expect_socket_failure, expect_usage)
+from checks.exchange import (ANSWER, ANSWER_HINT, PREFIX, REQUEST, client_against, client_errors, client_sends, exchange,
+                             expect_bind_refused, expect_read, expect_time_wait, expect_written, server_errors,
+                             start_server)
 
 LAB = "06-serveur-client"
-GRADER_ANSWER = b"[GRADER] 12345678"
 REFERENCE = ("Serveur",)
 
 
@@ -71,22 +68,7 @@ def check_time_wait(run):
 @check("client-sends", "Client sends the 8 bytes \"abcdefgh\" and prints all of the answer, "
                        "however many pieces it comes in (three or more, where the seed says)", points=1)
 def check_client_sends(run):
-    listener = run.listen(SERVER_PORT, host=run.net.zeus)
-    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
-    peer = run.accept(listener, client)
-    run.receive(peer, REQUEST, client.name, "Send the 8 bytes of \"abcdefgh\" (without its '\\0').")
-    # Three pieces at least: a Client that makes one or two read()s (the
-    # answer "always" comes in one or two) misses part of it, whatever the seed.
-    run.send_pieces(peer, GRADER_ANSWER, client, "the answer", at_least=3)
-    with run.transcript.step("the grader closes the connection (end of the answer)") as step:
-        peer.close()
-        step.outcome = "closed"
-    expect_written(run, client, REQUEST)
-    expect_read(run, client, GRADER_ANSWER,
-                "One read() returns what has arrived so far: read until read() returns 0 (the server "
-                "closed), adding up the bytes, and print the whole answer.")
-    status = run.expect_exit(client)
-    run.require(status.code == 0, "Client exits with status 0", f"it {status.describe()}")
+    client_sends(run)
 
 
 @check("client-reference", "Client works with the kit's reference Serveur", points=1)
@@ -102,27 +84,11 @@ def check_client_own(run):
 @check("server-errors", "Serveur reports a failing socket(), accept() (no descriptor left) and read() (the client "
                         "resets) with the reason, and exits with a non-zero status", points=1)
 def check_server_errors(run):
-    run.need_free_port(SERVER_PORT)
-    expect_socket_failure(run, "Serveur", next_call="bind()")
-    expect_accept_failure(run, "Serveur")
-    server = start_server(run)
-    client = run.connect(run.net.zeus, SERVER_PORT)
-    run.expect_line(server, CLIENT)
-    expect_reset_reported(run, server, client)
+    server_errors(run)
 
 
 @check("client-errors", "Client reports a missing argument (usage), a port given by name, a refused connection, "
                         "a failing socket() and a reset instead of the answer, and exits with a non-zero status",
        points=1)
 def check_client_errors(run):
-    expect_usage(run, "Client", "usage: Client ipServeur portServeur")
-    by_name = run.start("Client", run.net.zeus, "http")
-    expect_reported_failure(run, by_name, r"not known", 'getaddrinfo()\'s error, "Name or service not known"',
-                            "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "
-                            "(gai_strerror() says why), and nothing is connected.")
-    expect_refused(run, "Client", run.net.zeus, str(SERVER_PORT))
-    expect_socket_failure(run, "Client", run.net.zeus, str(SERVER_PORT), next_call="connect()")
-    listener = run.listen(SERVER_PORT, host=run.net.zeus)
-    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
-    peer = run.accept(listener, client)
-    expect_reset_reported(run, client, peer)  # once it waits for the answer (the request is client-sends')
+    client_errors(run)

@@ -3,14 +3,13 @@
 from kit.check import check
 
 from checks.course import REUSEADDR
-from checks.exchange import (ANSWER, REQUEST, client_against, exchange, expect_read, expect_time_wait,
-                             expect_written, listening, start_server)
+from checks.exchange import (ANSWER, REQUEST, client_against, client_errors, client_sends, exchange, expect_read,
+                             expect_time_wait, expect_written, listening, server_errors, start_server)
 
 LAB = "07-socket-options"
-REFERENCE = ("Serveur",)
 
 
-@check("answer", "answers \"[SERVEUR] abcdefgh\" (18 bytes) to the request \"abcdefgh\", as in lab 06", points=2)
+@check("answer", "answers \"[SERVEUR] abcdefgh\" (18 bytes) to the request \"abcdefgh\", as in lab 06", points=1)
 def check_answer(run):
     exchange(run, start_server(run))
 
@@ -38,7 +37,7 @@ def check_option(run):
                 "the listening socket does not have it", "Set the option on the socket you bind and listen on.")
 
 
-@check("restart", "restarts at once and serves again while its last connection is in TIME_WAIT", points=4)
+@check("restart", "restarts at once and serves again while its last connection is in TIME_WAIT", points=3)
 def check_restart(run):
     first = start_server(run)
     client = exchange(run, first)
@@ -50,11 +49,26 @@ def check_restart(run):
     run.note("The second Serveur bound port 50000 while the first one's connection was in TIME_WAIT.")
 
 
-@check("client-reference", "Client works with the kit's reference Serveur", points=1)
-def check_client_reference(run):
-    client_against(run, start_server(run, reference=True))
+@check("client-sends", "Client sends the 8 bytes \"abcdefgh\" and prints all of the answer, however many pieces "
+                       "it comes in, as in lab 06", points=1)
+def check_client_sends(run):
+    client_sends(run)
 
 
 @check("client-own", "Client works with your Serveur", points=1)
 def check_client_own(run):
     client_against(run, start_server(run))
+
+
+@check("server-errors", "Serveur reports a failing socket(), bind() (port 50000 taken), accept() (no descriptor "
+                        "left) and read() (the client resets) with the reason, and exits with a non-zero status, "
+                        "as in lab 06", points=1)
+def check_server_errors(run):
+    server_errors(run, port_taken=True)
+
+
+@check("client-errors", "Client reports a missing argument (usage), a port given by name, a refused connection, "
+                        "a failing socket() and a reset instead of the answer, and exits with a non-zero status, "
+                        "as in lab 06", points=1)
+def check_client_errors(run):
+    client_errors(run)
