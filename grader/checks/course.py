@@ -54,10 +54,10 @@ ANSWER_RECEIVED = Line("Reponse recue = <answer>", "Answer received = <answer>",
                        rf"(?:r{E}ponse\s+re(?:c|ç)ue|answer\s+received)\s*[=:] ?(?P<text>[^\r\n]*)\r?\n")
 SERVER_GONE = Line("Serveur arrete, pas de reponse recue.", "Server stopped, no answer received.",
                    rf"\b(?:serveur\s+arr(?:e|ê)t{E}|server\s+(?:stopped|closed|has\s+stopped))")
-LINE_TOO_LONG = Line("Requete trop longue (au plus 10000 caracteres), ignoree.",
+REQUEST_TOO_LONG = Line("Requete trop longue (au plus 10000 caracteres), ignoree.",
                      "Request too long (at most 10000 characters), ignored.",
                      rf"\b(?:requ{E}te\s+trop\s+longue|request\s+too\s+long)")
-LINE_HAS_MARKER = Line('Requete refusee: elle contient "#)".', 'Request refused: it contains "#)".',
+REQUEST_HAS_MARKER = Line('Requete refusee: elle contient "#)".', 'Request refused: it contains "#)".',
                        rf"\b(?:requ{E}te\s+refus{E}e|request\s+refused)")
 INPUT_ENDED = Line("Fin de la saisie.", "End of input.", r"\b(?:fin\s+de\s+la\s+saisie|end\s+of\s+input)")
 CLIENT_STOPPED = Line("Arret du client.", "Client stopped.", r"\b(?:arr(?:e|ê)t\s+du\s+client|client\s+stopped)")
@@ -80,6 +80,9 @@ ERROR_REPLY = Line("Erreur : <reason>", "Error: <reason>", r"\b(?:erreur|error)\
 # Lab 13: the UDP client (its prompt and results are those of labs 10-11).
 NO_ANSWER = Line("Pas de reponse du serveur.", "No answer from the server.",
                  rf"\b(?:pas\s+de\s+r{E}ponse|no\s+(?:answer|reply))")
+OPERATION_MALFORMED = Line("Operation mal formee (ex: 5 * 3).", "Malformed operation (e.g. 5 * 3).",
+                          rf"\b(?:op{E}ration\s+mal\s+form{E}e|malformed\s+operation)")
+LINE_TOO_LONG = Line("Ligne trop longue.", "Line too long.", r"\b(?:ligne\s+trop\s+longue|line\s+too\s+long)")
 SERVER_FOUND = Line("Serveur trouve : <name> (<ip>:<port>)", "Server found: <name> (<ip>:<port>)",
                     rf"\b(?:serveur\s+trouv{E}|server\s+found)\s*:\s*(?P<name>\S+)\s*\(\s*(?P<ip>[0-9.]+):(?P<port>\d+)\s*\)")
 EACCES = r"permission denied"

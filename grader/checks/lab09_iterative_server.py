@@ -8,7 +8,7 @@ with the kit's reference library and keeps the better result (see LIBRARY).
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, LINE_HAS_MARKER, LINE_TOO_LONG,
+from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, REQUEST_HAS_MARKER, REQUEST_TOO_LONG,
                            PROMPT, REQUEST_RECEIVED, SERVER_GONE, SERVER_STOPPED)
 from checks.failures import expect_accept_failure, expect_port_taken
 
@@ -212,18 +212,18 @@ def check_client_input(run):
     client, peer = start_client(run, listener)
     run.expect_line(client, PROMPT)
     run.type_line(client, "x" * 2 * TAILLE_MAX_DATA, shown=f"a line of {2 * TAILLE_MAX_DATA} characters")
-    run.expect_line(client, LINE_TOO_LONG, hint="fgets() stops after TAILLE_MAX_DATA + 1 characters: when the line "
+    run.expect_line(client, REQUEST_TOO_LONG, hint="fgets() stops after TAILLE_MAX_DATA + 1 characters: when the line "
                                                 "has no '\\n', read and drop the rest of it, say so once, and ask "
                                                 "again.")
     run.expect_line(client, PROMPT)
     run.type_line(client, "un #) deux")
-    run.expect_line(client, LINE_HAS_MARKER, hint="Send() refuses a payload holding \"#)\" (EINVAL): say so and "
+    run.expect_line(client, REQUEST_HAS_MARKER, hint="Send() refuses a payload holding \"#)\" (EINVAL): say so and "
                                                   "ask again.")
     run.expect_line(client, PROMPT)
     run.type_line(client, "")
     ask(run, client, peer, "after")  # on the wire: this frame and nothing before it
-    told = len(LINE_TOO_LONG.regex.findall(client.stdout.text))
-    run.require(told == 1, f"one line {LINE_TOO_LONG.describe()} for the long line", f"{told} such lines",
+    told = len(REQUEST_TOO_LONG.regex.findall(client.stdout.text))
+    run.require(told == 1, f"one line {REQUEST_TOO_LONG.describe()} for the long line", f"{told} such lines",
                 "Drop the rest of a long line without treating its pieces as new lines.")
     ending, ending_peer = start_client(run, listener, line_mode=True)
     run.expect_line(ending, PROMPT)

@@ -16,8 +16,9 @@ from kit.datagram import DROP, PASS, REPLY, REQUEST
 from kit.network import SERVER_PORT
 from kit.text import show_wire
 
-from checks.course import (EACCES, ERROR_REPLY, NO_ANSWER, OPERATION_PROMPT, RESULT, SERVER_FOUND,
-                           SERVER_STARTED)
+from checks.course import (CLIENT_STOPPED, EACCES, ERROR_REPLY, LINE_TOO_LONG, NO_ANSWER, OPERATION_MALFORMED,
+                           OPERATION_PROMPT, RESULT, SERVER_FOUND, SERVER_STARTED, SERVER_STOPPED)
+from checks.failures import expect_port_taken, expect_socket_failure
 from checks.smop import DIVISION_BY_ZERO, OPER_MALFORMED, OVERFLOW, TOO_LONG, UNKNOWN  # lab 10's replies
 
 LAB = "13-udp"
@@ -85,7 +86,7 @@ def check_requests(run):
 
 
 @check("boundaries", "takes each datagram as one whole request, even when several arrive back to back, a "
-                     "shorter one after a longer one", points=1)
+                     "shorter one after a longer one, and answers every copy of a request sent again", points=1)
 def check_boundaries(run):
     server = start_server(run)
     me = run.udp(run.net.moon)
@@ -97,6 +98,13 @@ def check_boundaries(run):
         expect_reply(run, server, me, re.escape(reply),
                      "One recvfrom() gives one whole datagram, and its length: the request is those bytes, and "
                      "nothing that an earlier, longer datagram left in the buffer.")
+    for copy in range(1, 4):
+        run.send_datagram(me, b"41#OPER#*#6#7", (run.net.zeus, SERVER_PORT), f"copy {copy} of one request")
+    for _ in range(3):
+        expect_reply(run, server, me, re.escape("41#OPER#ok#42"),
+                     "A copy of a request is a request: the client sent it again because it got no reply (its "
+                     "request or the reply was lost). Answer it again; never drop it as already answered.")
+    ask(run, server, me, "42#OPER#+#1#1", re.escape("42#OPER#ok#2"))
 
 
 @check("senders", "answers each client at its own address when several talk at once, even with the same ids",
@@ -115,19 +123,6 @@ def check_senders(run):
                          timeout=2.0)
 
 
-@check("duplicates", "answers every copy of a request sent twice or more (a retry after a lost reply)", points=1)
-def check_duplicates(run):
-    server = start_server(run)
-    me = run.udp(run.net.moon)
-    for copy in range(1, 4):
-        run.send_datagram(me, b"41#OPER#*#6#7", (run.net.zeus, SERVER_PORT), f"copy {copy}")
-    for _ in range(3):
-        expect_reply(run, server, me, re.escape("41#OPER#ok#42"),
-                     "A copy of a request is a request: the client sent it again because it got no reply (its "
-                     "request or the reply was lost). Answer it again; never drop it as already answered.")
-    ask(run, server, me, "42#OPER#+#1#1", re.escape("42#OPER#ok#2"))
-
-
 # Datagrams that are not requests, with the id a reply must carry (None: no id to answer).
 MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<id>#")
     (b"51#OPER#+#5", "51", OPER_MALFORMED), (b"52#OPER#%#5#3", "52", OPER_MALFORMED),
@@ -143,8 +138,8 @@ MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<i
 ]
 
 
-@check("malformed", "answers malformed, unknown, empty and oversized datagrams with an error (or drops those "
-                    "without an id), and keeps serving", points=1)
+@check("malformed", "answers malformed, unknown, empty and oversized datagrams with an error (and nothing at all "
+                    "to those without an id), and keeps serving", points=1)
 def check_malformed(run):
     server = start_server(run)
     me = run.udp(run.net.moon)
@@ -181,10 +176,27 @@ def check_malformed(run):
                     if len(data) > MAX_REQUEST else
                     "Check every field (count, operator, numbers), and send the reply of the handout's table word "
                     "for word, the reason text included.")
-    strays = [r for r in replies[:-1] if "#ok#" in r.decode(errors="replace")]
-    run.require(not strays, "no \"ok\" reply to a datagram that is not a valid request",
-                f"the datagram {strays[0]!r}" if strays else "", "A datagram without an id is dropped.")
+    with_ids = {f"{request_id}#".encode() for _, request_id, _ in MALFORMED if request_id is not None}
+    strays = [r for r in replies[:-1] if not any(r.startswith(prefix) for prefix in with_ids)]
+    run.require(not strays, "no reply at all to the datagrams without an id",
+                f"the datagram {show_wire(strays[0], 60)}" if strays else "",
+                "A datagram that does not start with an id cannot be answered (a reply must carry its request's "
+                "id): drop it, send nothing.")
     run.require(server.running(), f"{server.name} still running", "it has stopped")
+
+
+@check("server-errors", "on SIGINT prints \"Arret du serveur.\" and exits with status 0; reports a failing "
+                        "socket() and bind() (port 50000 taken) with the reason, and exits with a non-zero status",
+       points=1)
+def check_server_errors(run):
+    server = start_server(run)
+    status = run.interrupt(server)
+    run.require(status.code == 0, f"{server.name} exits with status 0 from its SIGINT handler",
+                f"it {status.describe()}", "The handler write()s \"\\nArret du serveur.\\n\", closes the socket "
+                                           "and ends the process with _exit(0).")
+    run.expect_line(server, SERVER_STOPPED)
+    expect_socket_failure(run, "ServeurUDP", PORT, "zeus", next_call="bind()")
+    expect_port_taken(run, "ServeurUDP", PORT, "zeus", udp=True)
 
 
 def start_client(run, host: str, *extra: str):
@@ -197,9 +209,11 @@ def operation(run, client, typed: str) -> None:
 
 
 @check("client", "ClientUDP sends each operation as one datagram with a new id, prints results and errors, "
-                 "ignores replies to other ids (late, duplicate), sends nothing for a line that is no operation, and "
-                 "ends with status 0 at the end of its input", points=1)
+                 "ignores replies to other ids (late, duplicate), sends nothing for a line that is no operation or "
+                 "too long (and says so), ends with status 0 at the end of its input, and reports a failing socket()",
+       points=1)
 def check_client(run):
+    expect_socket_failure(run, "ClientUDP", run.net.zeus, PORT, next_call="connect()")
     server = run.udp(run.net.zeus, SERVER_PORT)  # the grader plays the server
     client = start_client(run, run.net.zeus)
     ids = []
@@ -234,8 +248,17 @@ def check_client(run):
                         "or stray reply, to be ignored.")
         else:
             run.send_datagram(server, f"{request_id}#OPER#ko#Division par zero !".encode(), got.sender, "the reply")
-            run.expect_line(client, ERROR_REPLY)
+            line = run.expect_line(client, ERROR_REPLY)
+            run.require(line.group("reason").strip() == "Division par zero !", "Erreur : Division par zero !",
+                        line.group(0).strip(), "After OPER#ko#, print the reason the reply gives, as it is.")
     operation(run, client, "5 x 3")  # no operation: nothing is sent
+    run.expect_line(client, OPERATION_MALFORMED, hint="A line that AnalyseOperation() refuses is reported, and "
+                                                      "nothing is sent.")
+    # 260 characters: too long for the 256-byte buffer. Its end is an operation
+    # of its own, which a client that does not drop the rest would send.
+    operation(run, client, "x" * 255 + "7 * 6")
+    run.expect_line(client, LINE_TOO_LONG, hint="A line that does not fit in the 256-byte buffer (no '\\n' in "
+                                                "it) is refused whole: drop the rest of it, send nothing.")
     operation(run, client, "2 + 2")
     got = None
     while got is None or got.data in requests:
@@ -251,6 +274,7 @@ def check_client(run):
     run.expect_line(client, OPERATION_PROMPT)
     run.end_input(client)
     ends = "End of input (Ctrl-D, fgets() returns NULL) ends the client: close the socket, exit 0."
+    run.expect_line(client, CLIENT_STOPPED, hint=ends)
     status = run.expect_exit(client, hint=ends)
     run.require(status.code == 0, "ClientUDP exits with status 0 at the end of its input", f"it {status.describe()}",
                 ends)
