@@ -14,14 +14,18 @@ from kit.network import SERVER_PORT
 
 from checks import throughput
 from checks.course import SERVER_STOPPED
-from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, exactly,
-                         expect_half_close_served, expect_reply, frame, login, start_server)
+from checks.failures import expect_port_taken, expect_reported_failure
+from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, USERS_FILE,
+                         exactly, expect_accept_retry, expect_half_close_served, expect_reply, frame, login,
+                         start_server)
 
 LAB = "11-smop-pool"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
 THREAD_SANITIZED = ("Serveur",)
 REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
+PORT = str(SERVER_PORT)
+TOO_MANY_THREADS = 100  # more than the checks' RLIMIT_NPROC allows
 
 
 def expect_threads(run, server, count: int, when: str) -> None:
@@ -51,7 +55,7 @@ def check_protocol(run):
     expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
 
 
-@check("pool-size", "runs exactly 2 pool threads + the main thread, idle and with clients served in turn", points=2)
+@check("pool-size", "runs exactly 2 pool threads + the main thread, idle and with clients served in turn", points=1)
 def check_pool_size(run):
     server = start_server(run, "2", "20")
     expect_threads(run, server, 3, "once it is ready")
@@ -153,6 +157,25 @@ def check_sigint(run):
     run.expect_line(server, SERVER_STOPPED)
     for peer in (served, queued):
         run.expect_closed(peer, server.name, "Every connection, served or queued, is closed when the server stops.")
+
+
+@check("server-errors", "reports ServerSocket()'s failure (port 50000 taken) and a pool thread that cannot start, "
+                        "and exits with a non-zero status; on EMFILE, Accept() is retried and the client served "
+                        "later", points=1)
+def check_server_errors(run):
+    run.need_free_port(SERVER_PORT)
+    users = run.write_file("users.txt", USERS_FILE)
+    taken = expect_port_taken(run, "Serveur", PORT, "2", "20", users)
+    with run.transcript.step("the grader closes its socket on port 50000") as step:
+        taken.close()
+        step.outcome = "closed"
+    crowded = run.start("Serveur", PORT, str(TOO_MANY_THREADS), "20", users)
+    run.note(f"(the checks' programs may have {run.limits().processes} threads in all: a pool of "
+             f"{TOO_MANY_THREADS} cannot start)")
+    expect_reported_failure(run, crowded, r"resource temporarily unavailable",
+                            'std::thread\'s error, e.g. "Serveur: thread 64 of the pool: Resource temporarily '
+                            'unavailable"', "std::thread throws std::system_error when the thread cannot be made.")
+    expect_accept_retry(run, "1", "20", open_files=5)
 
 
 @check("throughput", throughput.TITLE, points=0, timeout=20)

@@ -10,7 +10,7 @@ import re
 
 from kit.network import SERVER_PORT
 
-from checks.course import SERVER_STARTED
+from checks.course import EMFILE, SERVER_STARTED
 
 MARKER = b"#)"
 PORT = str(SERVER_PORT)
@@ -90,3 +90,28 @@ def expect_half_close_served(run, server) -> None:
                      "End of file on the read side ends the requests, not the replies: answer every request "
                      "that came before it.")
     run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
+
+
+def expect_accept_retry(run, *args: str, open_files: int) -> None:
+    """With room for one connection only (RLIMIT_NOFILE open_files: 0, 1, 2,
+    the listening socket and one service socket), a second client's
+    accept() fails with EMFILE: the server reports it, stays up, tries again,
+    and serves that client once the first leaves and frees its descriptor."""
+    server = start_server(run, *args, limits=run.limits(open_files=open_files))
+    run.note(f"(the server may have {open_files} descriptors open: 0, 1, 2, its listening socket and one client's)")
+    first = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, first)
+    second = run.connect(run.net.zeus, SERVER_PORT)
+    run.send(second, frame("LOGIN#charlet#xyz456"), "a second client's LOGIN: no descriptor is left for it")
+    run.expect_message(server, EMFILE, 'Accept()\'s error, e.g. "Serveur: Accept (nouvel essai): Too many open '
+                                       'files"', hint="Accept() returns -1 with EMFILE: report it, wait a little "
+                                                      "and accept again (the client waits in the backlog).")
+    run.require(server.running(), f"{server.name} still running after EMFILE", f"it {server.poll().describe()}"
+                if server.poll() else "", "EMFILE concerns this moment, not the server: never stop serving for it.")
+    with run.transcript.step("the first client leaves (its descriptor is freed)") as step:
+        first.close()
+        step.outcome = "closed"
+    expect_reply(run, server, second, None, "LOGIN#ok",
+                 "Once a descriptor is free again, accept the client that waited and serve it.",
+                 silence_hint="After EMFILE, wait a little (100 ms) and call Accept() again: the waiting client is "
+                              "accepted once a connection ends.")
