@@ -3,9 +3,9 @@
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.exchange import (ANSWER, ANSWER_HINT, PREFIX, REQUEST, client_against, client_errors, client_sends, exchange,
-                             expect_bind_refused, expect_read, expect_time_wait, expect_written, server_errors,
-                             start_server)
+from checks.exchange import (ANSWER, ANSWER_HINT, PREFIX, REQUEST, client_against, client_errors, client_sends,
+                             exchange, expect_bind_refused, expect_read, expect_time_wait, expect_written,
+                             server_errors, start_server)
 
 LAB = "06-serveur-client"
 REFERENCE = ("Serveur",)

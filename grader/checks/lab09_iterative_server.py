@@ -8,8 +8,8 @@ with the kit's reference library and keeps the better result (see LIBRARY).
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, REQUEST_HAS_MARKER, REQUEST_TOO_LONG,
-                           PROMPT, REQUEST_RECEIVED, SERVER_GONE, SERVER_STOPPED)
+from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, PROMPT, REQUEST_HAS_MARKER,
+                           REQUEST_RECEIVED, REQUEST_TOO_LONG, SERVER_GONE, SERVER_STOPPED)
 from checks.failures import expect_accept_failure, expect_port_taken
 
 LAB = "09-iterative-server"

@@ -15,8 +15,8 @@ from checks import throughput
 from checks.course import (ERROR_REPLY, OPERATION_PROMPT, PASSWORD_PROMPT, RESULT, SERVER_STOPPED,
                            USER_PROMPT)
 from checks.smop import (ACCOUNTS, ALREADY_LOGGED, BAD_ACCOUNT, DIVISION_BY_ZERO, LOGIN_MALFORMED, MARKER,
-                         NOT_LOGGED, OPER_MALFORMED, OVERFLOW, PORT, TOO_LONG, UNKNOWN, exactly, expect_half_close_served,
-                         expect_reply, frame, login, start_server)
+                         NOT_LOGGED, OPER_MALFORMED, OVERFLOW, PORT, TOO_LONG, UNKNOWN, exactly, expect_accept_retry,
+                         expect_half_close_served, expect_reply, frame, login, start_server)
 
 LAB = "10-smop-threads"
 LIBRARY = "08-tcp-lib"
@@ -168,7 +168,8 @@ def connect_many(run, server, count: int):
 
 
 @check("concurrent", f"serves {CLIENTS} logged-in clients at once; threads and descriptors return to their "
-                     "idle level when they leave", points=1)
+                     "idle level when they leave; out of descriptors (EMFILE), Accept() is retried and the client "
+                     "served later", points=1)
 def check_concurrent(run):
     server = start_server(run)
     idle_threads = procfs.thread_count(server.pid)
@@ -193,6 +194,9 @@ def check_concurrent(run):
                     f"{now[0]} threads and {now[1]} descriptors",
                     "When a client leaves (Receive returns 0), its thread closes the socket and ends.")
         step.outcome = "back to idle"
+    # A second server, on a port of its own (the first one's is still held),
+    # with room for one connection only.
+    expect_accept_retry(run, open_files=5, port=SERVER_PORT + 2)
 
 
 @check("data-races", "a ThreadSanitizer build serves concurrent clients without reporting a data race", points=1,

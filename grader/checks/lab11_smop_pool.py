@@ -15,16 +15,15 @@ from kit.network import SERVER_PORT
 from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.failures import expect_port_taken, expect_reported_failure
-from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, USERS_FILE,
-                         exactly, expect_accept_retry, expect_half_close_served, expect_reply, frame, login,
-                         start_server)
+from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, PORT, TOO_LONG,
+                         USERS_FILE, exactly, expect_accept_retry, expect_half_close_served, expect_reply, frame,
+                         login, start_server)
 
 LAB = "11-smop-pool"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
 THREAD_SANITIZED = ("Serveur",)
 REFERENCE = ("Serveur",)  # the yardstick of the throughput feedback
 TOOLS = ("smop-bench",)
-PORT = str(SERVER_PORT)
 TOO_MANY_THREADS = 100  # more than the checks' RLIMIT_NPROC allows
 
 

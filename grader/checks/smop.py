@@ -92,16 +92,16 @@ def expect_half_close_served(run, server) -> None:
     run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
 
 
-def expect_accept_retry(run, *args: str, open_files: int) -> None:
+def expect_accept_retry(run, *args: str, open_files: int, port: int = SERVER_PORT) -> None:
     """With room for one connection only (RLIMIT_NOFILE open_files: 0, 1, 2,
     the listening socket and one service socket), a second client's
     accept() fails with EMFILE: the server reports it, stays up, tries again,
     and serves that client once the first leaves and frees its descriptor."""
-    server = start_server(run, *args, limits=run.limits(open_files=open_files))
+    server = start_server(run, *args, port=port, limits=run.limits(open_files=open_files))
     run.note(f"(the server may have {open_files} descriptors open: 0, 1, 2, its listening socket and one client's)")
-    first = run.connect(run.net.zeus, SERVER_PORT)
+    first = run.connect(run.net.zeus, port)
     login(run, server, first)
-    second = run.connect(run.net.zeus, SERVER_PORT)
+    second = run.connect(run.net.zeus, port)
     run.send(second, frame("LOGIN#charlet#xyz456"), "a second client's LOGIN: no descriptor is left for it")
     run.expect_message(server, EMFILE, 'Accept()\'s error, e.g. "Serveur: Accept (nouvel essai): Too many open '
                                        'files"', hint="Accept() returns -1 with EMFILE: report it, wait a little "
