@@ -37,6 +37,12 @@ class Network:
     def google(self) -> str:
         return f"{self.prefix}.3"
 
+    @property
+    def google_second(self) -> str:
+        """www.google.be's second address: a name may have several (a program
+        that prints only the first of getaddrinfo()'s list shows it)."""
+        return f"{self.prefix}.4"
+
     def hosts(self) -> dict[str, str]:
         """Names a program can resolve without DNS, and their addresses."""
         names = {"localhost": "127.0.0.1"}
@@ -51,6 +57,8 @@ class Network:
     def hosts_file(self) -> str:
         lines = ["# The grader's private hosts file: the course's hosts on loopback addresses."]
         lines += [f"{address}\t{name}" for name, address in self.hosts().items()]
+        if self.private_hosts:
+            lines.append(f"{self.google_second}\twww.google.be")
         lines.append("::1\tlocalhost ip6-localhost ip6-loopback")
         return "\n".join(lines) + "\n"
 
