@@ -23,12 +23,13 @@ def listening(info):
     return info.inet is not None and info.inet.state == "LISTEN" and info.inet.local[1] == SERVER_PORT
 
 
-def start_server(run, reference=False, restart=False):
-    """Start Serveur (the student's, or the kit's reference) and wait until it
-    listens; restart: right after an earlier one, whose connection is in TIME_WAIT."""
+def start_server(run, reference=False, restart=False, name="Serveur"):
+    """Start Serveur (the student's, or the kit's reference; name: a sanitizer
+    build, "Serveur-asan") and wait until it listens; restart: right after an
+    earlier one, whose connection is in TIME_WAIT."""
     if not restart:
         run.need_free_port(SERVER_PORT)
-    program = run.start("Serveur", reference=reference)
+    program = run.start(name, reference=reference)
     run.wait_for_socket(program, listening, f"a socket listening on port {SERVER_PORT}",
                         "SO_REUSEADDR lets bind() take a port that a connection in TIME_WAIT still holds, if it "
                         "is set before bind(): bind() is where the kernel checks." if restart else
@@ -104,9 +105,10 @@ def client_against(run, server):
 
 def client_sends(run):
     """Client against the grader as server: the request, then an answer in
-    three pieces or more (cut where the seed says), then end of file."""
+    three pieces or more (cut where the seed says), then end of file. The
+    AddressSanitizer build: a read past the buffer, or a leak, fails too."""
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
-    client = run.start("Client", run.net.zeus, str(SERVER_PORT))
+    client = run.start("Client-asan", run.net.zeus, str(SERVER_PORT))
     peer = run.accept(listener, client)
     run.receive(peer, REQUEST, client.name, "Send the 8 bytes of \"abcdefgh\" (without its '\\0').")
     # Three pieces at least: a Client that makes one or two read()s (the

@@ -10,6 +10,7 @@ from kit.check import check
 from checks.course import NAMES, NUMERIC
 
 LAB = "02-name-resolution"
+ADDRESS_SANITIZED = ("TestResolutionNom",)  # the memory check's build: "TestResolutionNom-asan"
 NOT_A_HOST = "nosuchhost.invalid"
 NAME_ERRORS = r"name or service not known|no address associated with hostname"
 
@@ -33,7 +34,7 @@ def expect_numeric(run, program, host, service, want_ip, want_port):
 
 
 @check("forward", "resolves a host name and a service name to each of the name's numeric addresses, and the port",
-       points=3)
+       points=2)
 def check_forward(run):
     host = "www.google.be" if run.net.private_hosts else "localhost"
     program = resolve(run, host, "http", "127.0.0.1", "80")
@@ -83,3 +84,14 @@ def check_numbers_only(run):
                            hint="print_names() passes AI_NUMERICHOST | AI_NUMERICSERV: getaddrinfo() then looks "
                                 "nothing up and refuses a name; report its code with gai_strerror().")
         run.expect_failure_exit(program, hint="When print_names() fails, main() exits with EXIT_FAILURE.")
+
+
+@check("memory", "frees what getaddrinfo() gives and stays in bounds: the AddressSanitizer build reports nothing, "
+                 "on success and when print_names() fails", points=1)
+def check_memory(run):
+    host = "www.google.be" if run.net.private_hosts else "localhost"
+    for args in ((host, "http", "127.0.0.1", "80"), ("localhost", "http", "localhost", "80")):
+        program = run.start("TestResolutionNom-asan", *args)
+        run.expect_exit(program)
+    run.note("(LeakSanitizer looks for memory never freed when each program ends: a getaddrinfo() list needs "
+             "freeaddrinfo() on every path, the error paths included)")

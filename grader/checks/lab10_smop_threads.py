@@ -202,7 +202,7 @@ def check_concurrent(run):
 @check("data-races", "a ThreadSanitizer build serves concurrent clients without reporting a data race", points=1,
        timeout=30)
 def check_data_races(run):
-    server = start_server(run, name="Serveur-tsan", limits=run.limits(address_space=None))
+    server = start_server(run, name="Serveur-tsan")
     # All the connections first, so that their threads start together; then
     # a request to every client at once, many times over, so that the threads
     # handle them at the same time: ThreadSanitizer sees a race only where two

@@ -118,7 +118,7 @@ def check_queue_full(run):
 @check("data-races", "a ThreadSanitizer build serves clients through the pool without reporting a data race",
        points=1, timeout=30)
 def check_data_races(run):
-    server = start_server(run, "2", "20", name="Serveur-tsan", limits=run.limits(address_space=None))
+    server = start_server(run, "2", "20", name="Serveur-tsan")
     for round_number in range(3):
         peers = []
         for user in ("wagner", "charlet", "wagner"):

@@ -23,6 +23,7 @@ from checks.smop import DIVISION_BY_ZERO, OPER_MALFORMED, OVERFLOW, TOO_LONG, UN
 
 LAB = "13-udp"
 REFERENCE = ("ServeurUDP",)  # the server behind the relay and on the broadcast network
+ADDRESS_SANITIZED = ("ServeurUDP", "ClientUDP")  # malformed and client run these builds
 
 PORT = str(SERVER_PORT)
 RELAYED_PORT = SERVER_PORT + 1  # where the reference server listens, behind the relay
@@ -39,9 +40,11 @@ def bound(info, port: int = SERVER_PORT) -> bool:
     return info.inet is not None and info.inet.protocol == "UDP" and info.inet.local[1] == port
 
 
-def start_server(run, name: str = "zeus", port: int = SERVER_PORT, reference: bool = False):
-    """Start ServeurUDP port name; wait for its ready line and its bound socket."""
-    server = run.start("ServeurUDP", str(port), name, reference=reference)
+def start_server(run, name: str = "zeus", port: int = SERVER_PORT, reference: bool = False,
+                 program: str = "ServeurUDP"):
+    """Start ServeurUDP port name (program: a sanitizer build, "ServeurUDP-asan");
+    wait for its ready line and its bound socket."""
+    server = run.start(program, str(port), name, reference=reference)
     run.expect_line(server, SERVER_STARTED)
     run.wait_for_socket(server, lambda info: bound(info, port), f"a UDP socket bound to port {port}",
                         "socket(AF_INET, SOCK_DGRAM, 0), then bind() to INADDR_ANY and the port of argv[1].")
@@ -141,7 +144,7 @@ MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<i
 @check("malformed", "answers malformed, unknown, empty and oversized datagrams with an error (and nothing at all "
                     "to those without an id), and keeps serving", points=1)
 def check_malformed(run):
-    server = start_server(run)
+    server = start_server(run, program="ServeurUDP-asan")  # oversized datagrams: no byte past the buffer
     me = run.udp(run.net.moon)
     for data, _, _ in MALFORMED:
         run.send_datagram(me, data, (run.net.zeus, SERVER_PORT))
@@ -199,8 +202,8 @@ def check_server_errors(run):
     expect_port_taken(run, "ServeurUDP", PORT, "zeus", udp=True)
 
 
-def start_client(run, host: str, *extra: str):
-    return run.start("ClientUDP", *extra, host, PORT, interactive=True, line_mode=True)
+def start_client(run, host: str, *extra: str, program: str = "ClientUDP"):
+    return run.start(program, *extra, host, PORT, interactive=True, line_mode=True)
 
 
 def operation(run, client, typed: str) -> None:
@@ -215,7 +218,7 @@ def operation(run, client, typed: str) -> None:
 def check_client(run):
     expect_socket_failure(run, "ClientUDP", run.net.zeus, PORT, next_call="connect()")
     server = run.udp(run.net.zeus, SERVER_PORT)  # the grader plays the server
-    client = start_client(run, run.net.zeus)
+    client = start_client(run, run.net.zeus, program="ClientUDP-asan")
     ids = []
     requests = set()  # the datagrams received so far: a late retry of one is not the next request
     for typed, pattern, result in (("5 * 3", r"OPER#\*#5#3", "15"), ("-7 - 12", r"OPER#-#-7#12", "-19"),

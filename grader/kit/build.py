@@ -87,14 +87,22 @@ class Library:
     label: str                                       # "your 08-tcp-lib" or "the kit's reference 08-tcp-lib"
 
 
+# The extra sanitizer builds a lab may ask for: SAN= kind -> the folder (OUT=)
+# and the suffix of the program's name ("Serveur-tsan").
+SANITIZER_VARIANTS = {"thread": "tsan", "address,undefined": "asan"}
+SANITIZER_NAMES = {"thread": "ThreadSanitizer", "address,undefined": "AddressSanitizer"}
+
+
 def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitize: bool = False, *,
               library: Library | None = None, test_suite: str | None = None,
-              thread_sanitized: tuple[str, ...] = (), name: str = "") -> LabBuild:
+              sanitized: dict[str, tuple[str, ...]] | None = None, name: str = "") -> LabBuild:
     """Build the submitted sources of lab: in the tree work/trees/NAME, into
     work/programs/NAME (NAME: name, or the lab's). With library's files (the
     student's, or the kit's compiled), the lab's test suite (plain and ASan)
-    if it has one, and the programs named in thread_sanitized once more with
-    ThreadSanitizer ("NAME-tsan")."""
+    if it has one, and the programs named in sanitized once more with that
+    sanitizer ({"thread": ("Serveur",)} builds "Serveur-tsan"; see
+    SANITIZER_VARIANTS)."""
+    sanitized = {kind: programs for kind, programs in (sanitized or {}).items() if programs}
     folder, note = submitted_folder(submission, lab)
     label = name or lab.name
     build = LabBuild(lab, work / "programs" / label, submitted=folder is not None, folder_note=note)
@@ -103,19 +111,20 @@ def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitiz
         return build
     tree = work / "trees" / label
     tree.mkdir(parents=True)
-    kinds = [f"address,undefined" if sanitize else "plain", *(["thread"] if thread_sanitized else [])]
+    kinds = list(dict.fromkeys(["address,undefined" if sanitize else "plain", *sanitized]))
     variables = _assemble(build, folder, tree, library, kinds, box.work)
     if sanitize:
         variables.append("SAN=address,undefined")
-    outputs = [*build.programs, *(f"tsan/{program}" for program in thread_sanitized)]
+    extra = [f"{SANITIZER_VARIANTS[kind]}/{program}" for kind, programs in sanitized.items() for program in programs]
+    outputs = [*build.programs, *extra]
     if test_suite:
         _add_test_objects(tree, KIT / test_suite, box.work)
         outputs += [f"tests/{TEST_PROGRAM}", f"tests-asan/{TEST_PROGRAM}"]
-    key = digest([" ".join(variables).encode(), " ".join(thread_sanitized).encode(), (test_suite or "").encode()],
+    key = digest([" ".join(variables).encode(), " ".join(extra).encode(), (test_suite or "").encode()],
                  [(str(path.relative_to(tree)), path) for path in sorted(tree.rglob("*")) if path.is_file()])
 
     def produce(cache: Path) -> None:
-        log = _make_all(tree, box, variables, thread_sanitized, bool(test_suite), label, lab)
+        log = _make_all(tree, box, variables, sanitized, bool(test_suite), label, lab)
         log += _harvest(tree, cache, outputs)
         (cache / "log").write_text(log)
         prune(cache.parent, BUILDS_KEPT)
@@ -131,8 +140,10 @@ def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitiz
         safefs.remove_tree(tree)
     for program in build.programs:
         build.programs[program] = _present(build.dir / program)
-    for program in thread_sanitized:
-        build.programs[f"{program}-tsan"] = _present(build.dir / "tsan" / program)
+    for kind, programs in sanitized.items():
+        for program in programs:
+            folder = SANITIZER_VARIANTS[kind]
+            build.programs[f"{program}-{folder}"] = _present(build.dir / folder / program)
     if test_suite:
         build.programs[TEST_PROGRAM] = _present(build.dir / "tests" / TEST_PROGRAM)
         build.programs[f"{TEST_PROGRAM}-asan"] = _present(build.dir / "tests-asan" / TEST_PROGRAM)
@@ -212,23 +223,27 @@ def _add_test_objects(tree: Path, makefile: Path, work: Path) -> None:
         shutil.copytree(kitbuilds.test_objects(makefile, kind, work), tree / "tests-obj" / kind)
 
 
-def _make_all(tree: Path, box: buildbox.Box, variables: list[str], thread_sanitized: tuple[str, ...],
+def _make_all(tree: Path, box: buildbox.Box, variables: list[str], sanitized: dict[str, tuple[str, ...]],
               test_suite: bool, label: str, lab: Lab) -> str:
     """Every make of one build, in the sandbox (each unit compiled alone
     first, or taken from the grader's cache: units.py); their messages."""
     common = lab.makefile_list("COMMON_SRCS")
     log = _joined(compile_units(tree, units_of(tree, lab.programs, common, variables), variables, box, label),
                   box.make(tree, variables, f"{label}-build"))
-    tsan = [name for name in thread_sanitized if _built(tree, name)]
-    if tsan:
-        tsan_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + ["OUT=tsan", "SAN=thread"]
-        compiled = compile_units(tree, units_of(tree, tsan, common, tsan_variables), tsan_variables, box,
-                                 f"{label}-tsan")
-        made = _joined(compiled, box.make(tree, [*tsan_variables, *(f"tsan/{name}" for name in tsan)],
-                                          f"{label}-tsan"))
-        for program in tsan:
-            if not _built(tree, f"tsan/{program}"):
-                log += f"\n[{program}-tsan: the ThreadSanitizer build failed]\n" + made
+    for kind, programs in sanitized.items():
+        # Only what the plain build could make: a program that does not compile says so once.
+        names = [name for name in programs if _built(tree, name)]
+        if not names:
+            continue
+        out = SANITIZER_VARIANTS[kind]
+        san_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + [f"OUT={out}", f"SAN={kind}"]
+        compiled = compile_units(tree, units_of(tree, names, common, san_variables), san_variables, box,
+                                 f"{label}-{out}")
+        made = _joined(compiled, box.make(tree, [*san_variables, *(f"{out}/{name}" for name in names)],
+                                          f"{label}-{out}"))
+        for program in names:
+            if not _built(tree, f"{out}/{program}"):
+                log += f"\n[{program}-{out}: the {SANITIZER_NAMES[kind]} build failed]\n" + made
     if test_suite:
         for out, kind in (("tests", "plain"), ("tests-asan", "address,undefined")):
             san = [] if kind == "plain" else [f"SAN={kind}"]

@@ -110,12 +110,13 @@ class LabOptions:
         LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}  # several (make variable: lab)
         TEST_SUITE = "grader/gtest/tcp.mk"  # a test binary built from the student's files (plain and ASan)
         THREAD_SANITIZED = ("Serveur",)     # programs also built with ThreadSanitizer ("Serveur-tsan")
+        ADDRESS_SANITIZED = ("Client",)     # ... and with AddressSanitizer + UBSan ("Client-asan")
         TOOLS = ("smop-bench",)    # the kit's tools the checks run (kit.build.TOOLS; run.tool(name))
     """
     reference: tuple[str, ...] = ()
     libraries: dict[str, str] = field(default_factory=dict)
     test_suite: str | None = None
-    thread_sanitized: tuple[str, ...] = ()
+    sanitized: dict[str, tuple[str, ...]] = field(default_factory=dict)  # SAN= kind -> programs
     tools: tuple[str, ...] = ()
 
 
@@ -124,5 +125,8 @@ def lab_options(module_name: str) -> LabOptions:
     libraries = dict(getattr(module, "LIBRARIES", {}))
     if getattr(module, "LIBRARY", None):
         libraries["TCPLIB_DIR"] = module.LIBRARY
+    sanitized = {"thread": tuple(getattr(module, "THREAD_SANITIZED", ())),
+                 "address,undefined": tuple(getattr(module, "ADDRESS_SANITIZED", ()))}
     return LabOptions(tuple(getattr(module, "REFERENCE", ())), libraries, getattr(module, "TEST_SUITE", None),
-                      tuple(getattr(module, "THREAD_SANITIZED", ())), tuple(getattr(module, "TOOLS", ())))
+                      {kind: programs for kind, programs in sanitized.items() if programs},
+                      tuple(getattr(module, "TOOLS", ())))

@@ -157,7 +157,7 @@ class Grader:
         reference = build_reference(lab, options.reference, options.libraries, self.work, box)
         if not options.libraries:
             build = build_lab(lab, self.submission, self.work, box, self.args.sanitize,
-                              test_suite=options.test_suite, thread_sanitized=options.thread_sanitized)
+                              test_suite=options.test_suite, sanitized=options.sanitized)
             result = LabResult(lab.name, build.submitted, [build_result(lab, build)])
             if not build.submitted:
                 result.tests += self.not_submitted(lab, specs, build)
@@ -189,7 +189,7 @@ class Grader:
         def build(numbered: tuple[int, Library]) -> LabBuild:
             index, variant = numbered
             return build_lab(lab, self.submission, self.work, box, self.args.sanitize, library=variant,
-                             test_suite=options.test_suite, thread_sanitized=options.thread_sanitized,
+                             test_suite=options.test_suite, sanitized=options.sanitized,
                              name=f"{lab.name}+library-{index}")
         with ThreadPoolExecutor(max_workers=len(variants)) as pool:  # while one compiles, another may link
             builds = list(pool.map(build, enumerate(variants)))

@@ -150,6 +150,9 @@ class Session:
         shown = f"{name} (the kit's reference)" if reference else name
         with self.transcript.step(f"$ ./{' '.join([name, *args])}" + ("   # the kit's reference " + name if reference else "")) as step:
             limits = limits or self.limits()
+            if name.endswith(("-asan", "-tsan")):
+                # A sanitizer reserves terabytes of address space for its shadow memory.
+                limits = dataclasses.replace(limits, address_space=None)
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "dumb",
                    "HOME": self.ctx.build_dir,
                    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:verify_asan_link_order=0",
