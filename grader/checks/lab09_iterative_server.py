@@ -9,7 +9,7 @@ from kit.check import check
 from kit.network import SERVER_PORT
 
 from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, PROMPT, REQUEST_HAS_MARKER,
-                           REQUEST_RECEIVED, REQUEST_TOO_LONG, SERVER_GONE, SERVER_STOPPED)
+                           REQUEST_RECEIVED, REQUEST_TOO_LONG, SERVER_GONE, SERVER_STARTED, SERVER_STOPPED)
 from checks.failures import expect_accept_failure, expect_port_taken
 
 LAB = "09-iterative-server"
@@ -32,6 +32,8 @@ def listening(info):
 def start_server(run):
     run.need_free_port(SERVER_PORT)
     server = run.start("Serveur", PORT)
+    run.expect_line(server, SERVER_STARTED, hint="Print \"Demarrage du serveur.\" once ServerSocket() has "
+                                                 "succeeded, before the first Accept().")
     run.wait_for_socket(server, listening, f"a socket listening on port {SERVER_PORT}",
                         "ServerSocket(port) makes the listening socket; the port comes from argv[1].")
     return server

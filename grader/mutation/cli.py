@@ -150,7 +150,7 @@ def main(argv: list[str], grade: GradeFunction | None = None) -> int:
     errors = sum(v.status == ERROR for v in verdicts.values())
     if audit.unexplained:
         print(f"mutation: {len(audit.unexplained)} surviving mutants are not explained in {args.ledger} "
-              "(add a row: equivalent, or gap)", file=sys.stderr)
+              "(add a row: equivalent, ungraded, or gap)", file=sys.stderr)
     if errors:
         print(f"mutation: {errors} mutants could not be graded", file=sys.stderr)
     return 1 if audit.unexplained or errors else 0

@@ -5,10 +5,12 @@ A Markdown table, one row per survivor:
     | id | lab | change | verdict | reason |
 
 verdict is `equivalent` (no program could tell the mutant from the reference:
-the reason says why) or `gap` (a real mistake no check catches yet: the reason
-says what a check should do). A `|` inside a cell is written `\\|`.
+the reason says why), `ungraded` (the change shows only in what the handout
+says the grader does not read, e.g. a log line "for you": the reason quotes
+the handout), or `gap` (a real mistake no check catches yet: the reason says
+what a check should do). A `|` inside a cell is written `\\|`.
 
-Against a run, the ledger sorts survivors into explained (equivalent, gap) and
+Against a run, the ledger sorts survivors into explained (equivalent, ungraded, gap) and
 unexplained (no row: a failure of `make mutation`), and finds stale rows:
 a mutant that is no longer made, or was graded and no longer survives.
 """
@@ -22,8 +24,8 @@ from pathlib import Path
 from .mutants import ID, Mutant
 from .runner import SURVIVED, Verdict
 
-EQUIVALENT, GAP = "equivalent", "gap"
-VERDICTS = (EQUIVALENT, GAP)
+EQUIVALENT, UNGRADED, GAP = "equivalent", "ungraded", "gap"
+VERDICTS = (EQUIVALENT, UNGRADED, GAP)
 COLUMNS = ("id", "lab", "change", "verdict", "reason")
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
@@ -45,6 +47,7 @@ class Entry:
 @dataclass
 class Audit:
     equivalent: list[str] = field(default_factory=list)   # surviving ids, by what the ledger says
+    ungraded: list[str] = field(default_factory=list)
     gap: list[str] = field(default_factory=list)
     unexplained: list[str] = field(default_factory=list)
     stale: list[tuple[Entry, str]] = field(default_factory=list)  # (row, why it is stale)
@@ -52,6 +55,8 @@ class Audit:
     def explained(self, mutant_id: str) -> str | None:
         if mutant_id in self.equivalent:
             return EQUIVALENT
+        if mutant_id in self.ungraded:
+            return UNGRADED
         if mutant_id in self.gap:
             return GAP
         return None
@@ -86,7 +91,8 @@ def parse(text: str) -> dict[str, Entry]:
             problems.append(f"line {number}: {entry.id!r} is not a mutant id "
                             "(e.g. 06/Serveur.cpp/main/delete-call/1f3a9c02)")
         elif entry.verdict not in VERDICTS:
-            problems.append(f"line {number}: verdict {entry.verdict!r} is neither `equivalent` nor `gap`")
+            problems.append(f"line {number}: verdict {entry.verdict!r} is not one of "
+                            + ", ".join(f"`{verdict}`" for verdict in VERDICTS))
         elif not entry.reason:
             problems.append(f"line {number}: {entry.id}: no reason given")
         elif entry.id in entries:
@@ -122,6 +128,8 @@ def audit(entries: dict[str, Entry], made: list[Mutant], labs: list[str],
             result.unexplained.append(mutant.id)
         elif entry.verdict == EQUIVALENT:
             result.equivalent.append(mutant.id)
+        elif entry.verdict == UNGRADED:
+            result.ungraded.append(mutant.id)
         else:
             result.gap.append(mutant.id)
     exists = {mutant.id for mutant in made}

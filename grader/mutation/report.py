@@ -1,10 +1,12 @@
 """What a mutation run found, lab by lab: as text (stdout) and Markdown (a file).
 
-For each lab: mutants made and graded, killed, survived (equivalent, gap,
-unexplained), not compiling, timed out, not graded (error); the kill rate over
-the mutants that can be killed (killed / (killed + gap + unexplained): the
-equivalent ones cannot be, those that do not compile or were not graded tell
-nothing); the check that kills most; the checks that kill no mutant on their
+For each lab: mutants made and graded, killed, survived (equivalent, ungraded,
+gap, unexplained), not compiling, timed out, not graded (error); the kill rate
+over the mutants that break what the handout grades (killed / (killed + gap +
+unexplained): the equivalent ones cannot be killed, the ungraded ones change
+only what the handout says is not graded, those that do not compile or were
+not graded tell nothing), and the strict rate that counts the ungraded ones as
+survivors too; the check that kills most; the checks that kill no mutant on their
 own (every mutant they fail, another check fails too); then each survivor with
 its description and a short diff, and the ledger's stale rows.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .ledger import EQUIVALENT, GAP, Audit, row
+from .ledger import EQUIVALENT, GAP, UNGRADED, Audit, row
 from .mutants import Mutant
 from .runner import ERROR, KILLED, NO_COMPILE, SURVIVED, TIMEOUT, Verdict
 
@@ -38,17 +40,24 @@ class LabSummary:
 
     @property
     def kill_rate(self) -> str:
-        if not self.killable:
-            return "n/a"
-        return f"{100 * self.counts[KILLED] / self.killable:.0f}% ({self.counts[KILLED]}/{self.killable})"
+        return _rate(self.counts[KILLED], self.killable)
+
+    @property
+    def strict_kill_rate(self) -> str:
+        """The ungraded survivors counted as survivors."""
+        return _rate(self.counts[KILLED], self.killable + len(self.survivors[UNGRADED]))
 
     @property
     def no_unique_kill(self) -> list[str]:
         return sorted(check for check in self.checks if not self.unique[check])
 
 
+def _rate(killed: int, out_of: int) -> str:
+    return f"{100 * killed / out_of:.0f}% ({killed}/{out_of})" if out_of else "n/a"
+
+
 def summarise(lab: str, made: list[Mutant], verdicts: dict[str, Verdict], audit: Audit) -> LabSummary:
-    summary = LabSummary(lab, len(made), survivors={EQUIVALENT: [], GAP: [], "unexplained": []})
+    summary = LabSummary(lab, len(made), survivors={EQUIVALENT: [], UNGRADED: [], GAP: [], "unexplained": []})
     for mutant in made:
         verdict = verdicts.get(mutant.id)
         if verdict is None:
@@ -71,9 +80,10 @@ def summarise(lab: str, made: list[Mutant], verdicts: dict[str, Verdict], audit:
 def _figures(s: LabSummary) -> str:
     survived = s.counts[SURVIVED]
     return (f"{s.made} mutants, {s.graded} graded: {s.counts[KILLED]} killed, {survived} survived "
-            f"({len(s.survivors[EQUIVALENT])} equivalent, {len(s.survivors[GAP])} gap, "
-            f"{len(s.survivors['unexplained'])} unexplained), {s.counts[NO_COMPILE]} do not compile, "
-            f"{s.counts[TIMEOUT]} timed out, {s.counts[ERROR]} not graded; kill rate {s.kill_rate}")
+            f"({len(s.survivors[EQUIVALENT])} equivalent, {len(s.survivors[UNGRADED])} ungraded, "
+            f"{len(s.survivors[GAP])} gap, {len(s.survivors['unexplained'])} unexplained), "
+            f"{s.counts[NO_COMPILE]} do not compile, {s.counts[TIMEOUT]} timed out, {s.counts[ERROR]} not graded; "
+            f"kill rate {s.kill_rate} (strict: {s.strict_kill_rate})")
 
 
 def _top(s: LabSummary) -> str:
@@ -91,11 +101,11 @@ def text(summaries: list[LabSummary], audit: Audit, diffs: bool = True) -> str:
             out.append(f"  kills most: {_top(s)}")
             if s.no_unique_kill:
                 out.append(f"  kill nothing on their own: {', '.join(s.no_unique_kill)}")
-        for kind in ("unexplained", GAP, EQUIVALENT):
+        for kind in ("unexplained", GAP, UNGRADED, EQUIVALENT):
             for mutant in s.survivors[kind]:
                 out.append(f"  survived [{kind}] {mutant.id}")
                 out.append(f"    {mutant.description}")
-                if kind != EQUIVALENT and diffs:
+                if kind in ("unexplained", GAP) and diffs:
                     out += ["      " + line for line in mutant.diff().splitlines()]
                 if kind == "unexplained":
                     out.append(f"    ledger row to complete: {row(mutant)}")
@@ -113,16 +123,16 @@ def markdown(summaries: list[LabSummary], audit: Audit, wall: float | None = Non
         graded = sum(s.graded for s in summaries)
         out += [f"{graded} mutants graded in {wall:.0f} s of wall-clock time"
                 + (f", {jobs} at once." if jobs else "."), ""]
-    out += ["| lab | made | graded | killed | survived | equivalent | gap | unexplained | no compile | timeout "
-            "| not graded | kill rate | grading time |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out += ["| lab | made | graded | killed | survived | equivalent | ungraded | gap | unexplained | no compile "
+            "| timeout | not graded | kill rate | strict | grading time |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in summaries:
         out.append(f"| {s.lab} | {s.made} | {s.graded} | {s.counts[KILLED]} | {s.counts[SURVIVED]} "
-                   f"| {len(s.survivors[EQUIVALENT])} | {len(s.survivors[GAP])} | {len(s.survivors['unexplained'])} "
-                   f"| {s.counts[NO_COMPILE]} | {s.counts[TIMEOUT]} | {s.counts[ERROR]} | {s.kill_rate} "
-                   f"| {s.seconds:.0f} s |")
-    out += ["", "Kill rate: killed / (killed + gap + unexplained). Grading time: the gradings of this run, "
-            "summed (not those taken from the cache).", ""]
+                   f"| {len(s.survivors[EQUIVALENT])} | {len(s.survivors[UNGRADED])} | {len(s.survivors[GAP])} "
+                   f"| {len(s.survivors['unexplained'])} | {s.counts[NO_COMPILE]} | {s.counts[TIMEOUT]} "
+                   f"| {s.counts[ERROR]} | {s.kill_rate} | {s.strict_kill_rate} | {s.seconds:.0f} s |")
+    out += ["", "Kill rate: killed / (killed + gap + unexplained); strict: killed / (killed + ungraded + gap + "
+            "unexplained). Grading time: the gradings of this run, summed (not those taken from the cache).", ""]
     for s in summaries:
         out += [f"## {s.lab}", "", _figures(s) + ".", ""]
         if s.graded:
@@ -131,7 +141,7 @@ def markdown(summaries: list[LabSummary], audit: Audit, wall: float | None = Non
             out.append(f"- Mutants each check fails: {ranked or 'none'}")
             out.append(f"- Kill nothing on their own: {', '.join(f'`{c}`' for c in s.no_unique_kill) or 'none'}")
             out.append("")
-        for kind in ("unexplained", GAP, EQUIVALENT):
+        for kind in ("unexplained", GAP, UNGRADED, EQUIVALENT):
             for mutant in s.survivors[kind]:
                 out += [f"### {kind}: `{mutant.id}`", "", mutant.description, "", "```diff", mutant.diff().rstrip(),
                         "```", ""]

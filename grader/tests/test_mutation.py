@@ -16,7 +16,7 @@ import pytest
 
 from conftest import KIT, needs_namespaces, wait_until
 from kit import packaging, procfs
-from mutation import cli, ledger
+from mutation import cli, ledger, report
 from mutation.cache import Cache
 from mutation.mutants import ID, Edit, Mutant, Site, number
 from mutation.operators import find_sites
@@ -198,7 +198,7 @@ def test_an_unexplained_survivor_fails_the_run(tmp_path, capsys):
     assert f"### unexplained: `{SURVIVOR.id}`" in (tmp_path / "r.md").read_text()
 
 
-@pytest.mark.parametrize("verdict", ["equivalent", "gap"])
+@pytest.mark.parametrize("verdict", ["equivalent", "ungraded", "gap"])
 def test_an_explained_survivor_passes_and_a_stale_row_is_reported(tmp_path, capsys, verdict):
     killed = LAB01[1]
     text = "# Ledger\n\n| id | lab | change | verdict | reason |\n|---|---|---|---|---|\n" + \
@@ -212,8 +212,19 @@ def test_an_explained_survivor_passes_and_a_stale_row_is_reported(tmp_path, caps
     assert ledger.parse(text)[SURVIVOR.id].reason == "because a | b"
 
 
+def test_the_kill_rate_leaves_out_equivalent_and_ungraded_survivors_and_the_strict_one_counts_ungraded():
+    """Of 5 mutants: 2 killed, one survivor of each verdict (equivalent,
+    ungraded, gap): 2 / (2 + 1 gap) = 67 %; strict: 2 / (2 + 1 + 1) = 50 %."""
+    made = LAB01[:5]
+    verdicts = {m.id: Verdict(KILLED, ("01-creation-socket/sigint",)) for m in made[:2]}
+    verdicts.update({m.id: Verdict(SURVIVED) for m in made[2:]})
+    audit = ledger.Audit(equivalent=[made[2].id], ungraded=[made[3].id], gap=[made[4].id])
+    summary = report.summarise("01-creation-socket", made, verdicts, audit)
+    assert (summary.kill_rate, summary.strict_kill_rate) == ("67% (2/3)", "50% (2/4)")
+
+
 @pytest.mark.parametrize("row, problem", [
-    ("| 01/x/main/delete-call/12345678 | 01-creation-socket | c | maybe | r |", "neither `equivalent` nor `gap`"),
+    ("| 01/x/main/delete-call/12345678 | 01-creation-socket | c | maybe | r |", "is not one of `equivalent`, `ungraded`, `gap`"),
     ("| not-an-id | 01-creation-socket | c | gap | r |", "is not a mutant id"),
     ("| 01/x/main/delete-call/12345678 | 01-creation-socket | c | gap |", "4 cells, not 5"),
 ])
