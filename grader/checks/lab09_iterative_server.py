@@ -10,7 +10,7 @@ from kit.network import SERVER_PORT
 
 from checks.course import (ANSWER_RECEIVED, CLIENT_STOPPED, CONNECTED, INPUT_ENDED, PROMPT, REQUEST_HAS_MARKER,
                            REQUEST_RECEIVED, REQUEST_TOO_LONG, SERVER_GONE, SERVER_STARTED, SERVER_STOPPED)
-from checks.failures import expect_accept_failure, expect_port_taken
+from checks.failures import expect_accept_failure, expect_port_taken, expect_refused, expect_reset_reported
 
 LAB = "09-iterative-server"
 LIBRARY = "08-tcp-lib"
@@ -177,16 +177,25 @@ def check_client(run):
     run.expect_closed(peer, client.name, "On SIGINT, close the socket before ending.")
 
 
-@check("client-stop", "Client notices that the server stopped (no answer, connection closed) and ends", points=1)
+@check("client-stop", "Client notices a server that is gone (closed without answering, reset, or not there at all), "
+                      "says so, and exits with a non-zero status", points=1)
 def check_client_stop(run):
-    client, peer = start_client(run)
+    listener = run.listen(SERVER_PORT, host=run.net.zeus)
+    client, peer = start_client(run, listener)
     ask(run, client, peer, "Are you there?")
     with run.transcript.step("the grader closes the connection without answering (a stopped server)") as step:
         peer.close()
         step.outcome = "closed"
     run.expect_line(client, SERVER_GONE, hint="Receive() returns 0 when the server has closed the connection: "
                                               "say the server stopped, and end.")
-    run.expect_exit(client)
+    run.expect_failure_exit(client, hint="No answer came: that is a failure (exit status 1), not a normal end.")
+    reset, reset_peer = start_client(run, listener)
+    ask(run, reset, reset_peer, "And now?")
+    expect_reset_reported(run, reset, reset_peer, "Receive()")
+    with run.transcript.step("the grader closes its listening socket: nothing listens on port 50000") as step:
+        listener.close()
+        step.outcome = "closed"
+    expect_refused(run, "Client", run.net.zeus, PORT)
 
 
 @check("server-errors", "ignores an empty frame and one longer than 10000 bytes and serves the next request; "
