@@ -33,6 +33,7 @@ NAMES = Line("Hote: <host> -- Service: <service>", "Host: <host> -- Service: <se
 EMFILE = r"too many open files"
 EADDRINUSE = r"address already in use"
 ECONNREFUSED = r"connection refused"
+EAI_NONAME = r"name or service not known|no address associated with hostname"  # gai_strerror()
 
 # Labs 06-07: the server's and the client's byte counts, with the bytes between "--".
 READ = Line("nbLus = <n> Lu: --<bytes>--", "read = <n> bytes: --<bytes>--",

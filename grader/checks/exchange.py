@@ -7,7 +7,7 @@ Client sends "abcdefgh" and prints everything the server sends until it closes.
 
 from kit.network import SERVER_PORT
 
-from checks.course import CLIENT, EADDRINUSE, READ, WRITTEN
+from checks.course import CLIENT, EADDRINUSE, EAI_NONAME, READ, WRITTEN
 from checks.failures import (expect_accept_failure, expect_port_taken, expect_refused, expect_reported_failure,
                              expect_reset_reported, expect_socket_failure, expect_usage)
 
@@ -147,7 +147,7 @@ def client_errors(run):
     socket() and a reset instead of the answer."""
     expect_usage(run, "Client", "usage: Client ipServeur portServeur")
     by_name = run.start("Client", run.net.zeus, "http")
-    expect_reported_failure(run, by_name, r"not known", 'getaddrinfo()\'s error, "Name or service not known"',
+    expect_reported_failure(run, by_name, EAI_NONAME, 'getaddrinfo()\'s error, "Name or service not known"',
                             "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "
                             "(gai_strerror() says why), and nothing is connected.")
     expect_refused(run, "Client", run.net.zeus, str(SERVER_PORT))

@@ -3,9 +3,11 @@
 from kit.check import check
 from kit.network import SERVER_PORT
 
-from checks.failures import expect_refused, expect_socket_failure, expect_usage
+from checks.course import EAI_NONAME
+from checks.failures import expect_refused, expect_reported_failure, expect_socket_failure, expect_usage
 
 LAB = "05-connect"
+ADDRESS_SANITIZED = ("DemandeConnexion",)  # the refused run: the list freed on connect()'s error path too
 
 
 def established_with(peer):
@@ -28,7 +30,7 @@ def connect_client(run, host, address=None):
     return program, peer
 
 
-@check("connects", "connects to the server at the address and port it is given", points=3)
+@check("connects", "connects to the server at the address and port it is given", points=2)
 def check_connects(run):
     program, _ = connect_client(run, run.net.zeus)
     run.expect_waiting(program, "waits (in pause()) once connected")
@@ -55,10 +57,25 @@ def check_by_name(run):
 @check("refused", "with no server, reports \"Connection refused\", and when socket() fails, socket()'s error; "
                  "each time exits with a non-zero status", points=3)
 def check_refused(run):
-    expect_refused(run, "DemandeConnexion", run.net.zeus, str(SERVER_PORT))
+    expect_refused(run, "DemandeConnexion-asan", run.net.zeus, str(SERVER_PORT))  # LeakSanitizer at exit too
     expect_socket_failure(run, "DemandeConnexion", run.net.zeus, str(SERVER_PORT), next_call="connect()")
 
 
 @check("usage", "without its two arguments, prints a usage line and exits with a non-zero status", points=2)
 def check_usage(run):
     expect_usage(run, "DemandeConnexion", "usage: DemandeConnexion ipServeur portServeur")
+
+
+@check("names", "refuses a port given by name (AI_NUMERICSERV) and reports an unknown host, with getaddrinfo's "
+                "message and a non-zero exit status", points=1)
+def check_names(run):
+    by_name = run.start("DemandeConnexion", run.net.zeus, "http")
+    expect_reported_failure(run, by_name, EAI_NONAME, 'getaddrinfo()\'s refusal, "Name or service not known"',
+                            "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "
+                            "(gai_strerror() says why), and nothing is connected.")
+    if not run.net.private_hosts:
+        run.note("(no hosts file of the grader's here: the unknown host is not tried, it would go to a real DNS)")
+        return
+    unknown = run.start("DemandeConnexion", "nosuchhost.invalid", str(SERVER_PORT))
+    expect_reported_failure(run, unknown, EAI_NONAME, 'gai_strerror()\'s message, "Name or service not known"',
+                            "getaddrinfo() does not set errno: print gai_strerror() of the code it returns.")
