@@ -78,7 +78,7 @@ def bulk_clients(run, server, count: int) -> list:
     return peers
 
 
-@check("protocol", "speaks SMOP as in lab 10, each connection with its own login", points=2)
+@check("protocol", "speaks SMOP as in lab 10, each connection with its own login", points=1)
 def check_protocol(run):
     server = start_server(run)
     peer = run.connect(run.net.zeus, SERVER_PORT)
@@ -313,6 +313,31 @@ def check_sigint(run):
     run.expect_line(server, SERVER_STOPPED)
     for peer in peers:
         run.expect_closed(peer, server.name, "Every connection is closed when the server stops.")
+
+
+@check("no-descriptors", "out of descriptors (EMFILE), closes a new connection at once and keeps serving the "
+                         "others, without spinning; accepts again once a descriptor is free", points=1)
+def check_no_descriptors(run):
+    counting = start_server(run)
+    idle = len(run.fds(counting))
+    run.stop(counting)
+    server = start_server(run, limits=run.limits(open_files=idle + 1))
+    run.note(f"(the server had {idle} descriptors open while idle; now it may have {idle + 1}: one client's more)")
+    first = run.connect(run.net.zeus, SERVER_PORT)
+    login(run, server, first)
+    refused = run.connect(run.net.zeus, SERVER_PORT)
+    run.expect_closed(refused, server.name, "accept4() fails with EMFILE while the connection waits in the "
+                                            "backlog, and epoll reports the listener again and again: give up "
+                                            "the spare descriptor, accept the client, close it at once, and take "
+                                            "a spare again.")
+    run.expect_settled(server, "it sleeps in epoll_wait() again: nothing is left to do")
+    expect_reply(run, server, first, "OPER#*#6#7", "OPER#ok#42", "The other clients are still served.")
+    with run.transcript.step("the first client leaves: a descriptor is free again") as step:
+        first.close()
+        step.outcome = "closed"
+    # A request whose reply needs no login: this check is about descriptors, not sessions.
+    expect_reply(run, server, run.connect(run.net.zeus, SERVER_PORT), "HELLO", exactly(UNKNOWN),
+                 "Once a descriptor is free, a new client is accepted and served.")
 
 
 @check("throughput", throughput.TITLE, points=0, timeout=20)

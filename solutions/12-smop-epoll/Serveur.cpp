@@ -129,15 +129,25 @@ void Serveur::AccepterTout()
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
             if ((errno == EMFILE || errno == ENFILE) && reserve_ != -1) {
-                // Level-triggered epoll would report the waiting client again
+                // Level-triggered epoll would report a waiting client again
                 // and again: take it with the spare descriptor and close it.
+                // accept4() takes a descriptor before it looks for a client,
+                // so EMFILE does not mean that one waits: EAGAIN says so.
                 close(reserve_);
-                const int refuse = accept(ecoute_, nullptr, nullptr);
-                if (refuse != -1)
-                    close(refuse);
+                const int refuse = accept4(ecoute_, nullptr, nullptr, SOCK_CLOEXEC);
+                const int cause = errno;
+                if (refuse != -1 && close(refuse) == -1)
+                    std::perror("Serveur: close");
                 reserve_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                std::printf("Client refuse : plus de descripteur libre\n");
-                continue;
+                if (refuse != -1) {
+                    std::printf("Client refuse : plus de descripteur libre\n");
+                    continue;
+                }
+                if (cause == EINTR || cause == ECONNABORTED)
+                    continue;
+                if (cause != EAGAIN && cause != EWOULDBLOCK)
+                    std::perror("Serveur: accept4");
+                return;  // nobody waits (EAGAIN), or a fault: back to epoll_wait()
             }
             std::perror("Serveur: accept4");
             return;
