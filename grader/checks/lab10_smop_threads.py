@@ -287,16 +287,22 @@ def check_client(run):
         if line is RESULT:
             value = reply.rsplit("#", 1)[1]
             run.require(shown.group("value") == value, f"Résultat = {value}", shown.group(0).strip())
-    run.expect_line(client, OPERATION_PROMPT)
-    run.type_line(client, "5 x 3")
-    run.expect_line(client, ERROR_REPLY)
-    run.expect_line(client, OPERATION_PROMPT)
-    run.type_line(client, "2 + 2")
-    run.receive(peer, frame("OPER#+#2#2"), client.name,
-                "A line that is no operation (\"5 x 3\") gets an error line and nothing is sent: the next frame is "
-                "the next operation's.")
-    run.send(peer, frame("OPER#ok#4"), "the grader's answer")
-    run.expect_line(client, RESULT)
+    for typed in ("5 x 3", "+5 + 3", "5 * 3 4"):  # no operation: an error line, nothing sent
+        run.expect_line(client, OPERATION_PROMPT)
+        run.type_line(client, typed)
+        run.expect_line(client, ERROR_REPLY, hint="A line that is not \"a op b\" gets an error line, and nothing "
+                                                  "is sent.")
+    for typed, request, value in (("5*3", "OPER#*#5#3", "15"), ("5 - -3", "OPER#-#5#-3", "8"),
+                                  ("2 + 2", "OPER#+#2#2", "4")):  # blanks are optional, operands signed
+        run.expect_line(client, OPERATION_PROMPT)
+        run.type_line(client, typed)
+        run.receive(peer, frame(request), client.name,
+                    "Blanks around each part are optional and an operand may be negative; a line that is no "
+                    "operation (\"5 x 3\", \"+5 + 3\", \"5 * 3 4\") sends nothing: the next frame is the next "
+                    "operation's.")
+        run.send(peer, frame(f"OPER#ok#{value}"), "the grader's answer")
+        shown = run.expect_line(client, RESULT)
+        run.require(shown.group("value") == value, f"Résultat = {value}", shown.group(0).strip())
     run.expect_line(client, OPERATION_PROMPT)
     with run.transcript.step(f"$ kill -INT {client.pid}"):
         client.signal(signal.SIGINT)
@@ -322,6 +328,17 @@ def check_client(run):
     run.expect_closed(peer, ended.name)
     status = run.expect_exit(ended)
     run.require(status.code == 0, "Client exits with status 0 at the end of its input", f"it {status.describe()}")
+
+    hashed = run.start("Client", run.net.zeus, PORT, interactive=True)
+    hashed_peer = run.accept(listener, hashed)
+    run.expect_line(hashed, USER_PROMPT)
+    run.type_line(hashed, "wagner")
+    run.expect_line(hashed, PASSWORD_PROMPT)
+    run.type_line(hashed, "abc#123")
+    run.expect_line(hashed, ERROR_REPLY, hint="A '#' in user or password would cut the LOGIN request wrong: "
+                                              "refuse it before sending anything.")
+    run.expect_failure_exit(hashed)
+    run.expect_nothing_received(hashed_peer, hashed.name, "nothing is sent for an account holding '#'")
 
     ends = "A refused login ends the client: print the reason, close the socket, exit 1."
     status = run.expect_exit(refused, hint=ends)
