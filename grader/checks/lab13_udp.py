@@ -274,6 +274,19 @@ def check_client(run):
     run.send_datagram(server, f"{match.group(1)}#OPER#ok#4".encode(), got.sender, "the reply")
     line = run.expect_line(client, RESULT)
     run.require(line.group("value") == "4", "Resultat = 4", line.group(0).strip())
+    operation(run, client, "3 + 3")
+    got = None
+    while got is None or got.data in requests:
+        got = run.receive_datagram(server, client.name, "Send the operation typed as one datagram.", timeout=3.0)
+    requests.add(got.data)
+    unexpected = "ERREUR#Requete inconnue !"
+    run.send_datagram(server, got.data.split(b"#", 1)[0] + b"#" + unexpected.encode(), got.sender,
+                      "a reply with the request's id that is neither OPER#ok nor OPER#ko")
+    line = run.expect_line(client, ERROR_REPLY)
+    run.require(line.group("reason").strip() == f"reponse inattendue {unexpected}",
+                f"Erreur : reponse inattendue {unexpected}", line.group(0).strip(),
+                "A reply with the right id but neither OPER#ok# nor OPER#ko# is shown as it came, after "
+                "\"reponse inattendue\".")
     run.expect_line(client, OPERATION_PROMPT)
     run.end_input(client)
     ends = "End of input (Ctrl-D, fgets() returns NULL) ends the client: close the socket, exit 0."
