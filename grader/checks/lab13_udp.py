@@ -136,6 +136,12 @@ MALFORMED = [  # (datagram, its id or None when it has none, the reply after "<i
     # Its first 512 bytes are a valid request (2 + 000...0): only its real length
     # (recvfrom() with MSG_TRUNC) tells that it is too long.
     (b"62#OPER#+#2#" + b"0" * 600 + b"5", "62", TOO_LONG),
+    # Exactly 512 bytes (kRequeteMax): a request like any other.
+    (b"64#OPER#+#2#" + b"0" * (MAX_REQUEST - 13) + b"3", "64", "OPER#ok#5"),
+    # A request, then its id alone: the buffer still holds the '#' that
+    # followed the id, but the datagram does not.
+    (b"12345#OPER#+#1#1", "12345", "OPER#ok#2"), (b"12345", None, ""),
+    (b"9" * MAX_REQUEST, None, ""),  # digits to the end of the buffer, no '#': no id
     (b"", None, ""), (b"OPER#+#1#1", None, ""), (b"#OPER#+#1#1", None, ""), (b"\x00\xff\x01\x02 binary", None, ""),
     (b"x" * 3000, None, ""), (b"1234567890#WHO", None, ""),  # 10 digits: no id (it may not fit an int)
 ]
@@ -257,9 +263,10 @@ def check_client(run):
     operation(run, client, "5 x 3")  # no operation: nothing is sent
     run.expect_line(client, OPERATION_MALFORMED, hint="A line that AnalyseOperation() refuses is reported, and "
                                                       "nothing is sent.")
-    # 260 characters: too long for the 256-byte buffer. Its end is an operation
-    # of its own, which a client that does not drop the rest would send.
-    operation(run, client, "x" * 255 + "7 * 6")
+    # 261 characters: too long for the 256-byte buffer. What follows the first
+    # 255 is an operation, and so is what follows 256: a client that drops
+    # none of the rest, or only one character of it, sends one.
+    operation(run, client, "x" * 255 + "77 * 6")
     run.expect_line(client, LINE_TOO_LONG, hint="A line that does not fit in the 256-byte buffer (no '\\n' in "
                                                 "it) is refused whole: drop the rest of it, send nothing.")
     operation(run, client, "2 + 2")
