@@ -9,7 +9,7 @@ from kit.network import SERVER_PORT
 
 from checks.course import CLIENT, EADDRINUSE, EAI_NONAME, READ, WRITTEN
 from checks.failures import (expect_accept_failure, expect_port_taken, expect_refused, expect_reported_failure,
-                             expect_reset_reported, expect_socket_failure, expect_usage)
+                             expect_reset_before_accept, expect_reset_reported, expect_socket_failure, expect_usage)
 
 REQUEST = b"abcdefgh"
 PREFIX = b"[SERVEUR] "
@@ -85,8 +85,9 @@ def expect_time_wait(run, client):
 
 
 def expect_bind_refused(run):
-    """Serveur started again at once fails to bind port 50000."""
-    again = run.start("Serveur")
+    """Serveur started again at once fails to bind port 50000 (its
+    AddressSanitizer build: the address list freed on that path too)."""
+    again = run.start("Serveur-asan")
     run.expect_message(again, EADDRINUSE, 'bind()\'s error, "bind: Address already in use"',
                        hint="Without SO_REUSEADDR, bind() refuses a port that a connection in TIME_WAIT still "
                             "holds: report it with perror() and exit.")
@@ -131,6 +132,7 @@ def server_errors(run, port_taken: bool = False):
     run.need_free_port(SERVER_PORT)
     expect_socket_failure(run, "Serveur", next_call="bind()")
     expect_accept_failure(run, "Serveur")
+    expect_reset_before_accept(run, start_server(run))
     if port_taken:
         taken = expect_port_taken(run, "Serveur-asan")  # LeakSanitizer: the list freed on this path too
         with run.transcript.step("the grader closes its socket on port 50000") as step:
@@ -145,7 +147,7 @@ def server_errors(run, port_taken: bool = False):
 def client_errors(run):
     """Client's usage, a port by name, a refused connection, a failing
     socket() and a reset instead of the answer."""
-    expect_usage(run, "Client", "usage: Client ipServeur portServeur")
+    expect_usage(run, "Client", "usage: Client ipServeur portServeur", example=True)
     by_name = run.start("Client", run.net.zeus, "http")
     expect_reported_failure(run, by_name, EAI_NONAME, 'getaddrinfo()\'s error, "Name or service not known"',
                             "With AI_NUMERICSERV, getaddrinfo() takes only a port number: \"http\" is refused "

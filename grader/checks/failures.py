@@ -23,6 +23,7 @@ from kit.network import SERVER_PORT
 from checks.course import EADDRINUSE, ECONNREFUSED, EMFILE
 
 ECONNRESET = r"connection reset by peer"
+ENOTCONN = r"transport endpoint is not connected"
 
 STOP_HINT = ("On -1, perror() says why; then stop: close what is open and return EXIT_FAILURE "
              "(going on with -1 only fails again, further on, for a reason that hides the first).")
@@ -44,9 +45,14 @@ def expect_socket_failure(run, name: str, *args: str, next_call: str | None = No
                             f"Test socket()'s return value before using it{misuse}.")
 
 
-def expect_usage(run, name: str, usage: str) -> None:
-    """Run the program without its arguments: a usage line, and a non-zero status."""
+def expect_usage(run, name: str, usage: str, example: bool = False) -> None:
+    """Run the program without its arguments: a usage line (and, if the
+    handout asks for one, an example line "e.g. ..."), and a non-zero status."""
     program = run.start(name)
+    if example:
+        run.expect_message(program, r"usage\s*:[^\n]*\n\s*e\.g\.", f'a usage line, then an example line, e.g. '
+                           f'"{usage}" and "  e.g. {name} 127.0.0.1 50000"',
+                           hint="The handout asks for two lines on stderr: the usage, then an example.")
     expect_reported_failure(run, program, r"usage\s*:", f'a usage line, e.g. "{usage}"',
                             "Check argc before using argv[1] and argv[2].")
 
@@ -78,6 +84,20 @@ def expect_accept_failure(run, name: str, *args: str, open_files: int = 4) -> No
              "accept() has none left for a client)")
     expect_reported_failure(run, program, EMFILE, 'accept()\'s error, e.g. "accept: Too many open files"',
                             "accept() fails for a reason other than EINTR or ECONNABORTED: retrying cannot help.")
+
+
+def expect_reset_before_accept(run, program, port: int = SERVER_PORT) -> None:
+    """The server (listening, about to accept) is stopped; a client connects
+    and resets while its connection waits in the accept queue; the server
+    continues. Linux's accept() returns that dead connection, and
+    getpeername() on it fails with ENOTCONN: to be reported, then a non-zero exit."""
+    run.suspend(program, "it stops before it accepts")
+    peer = run.connect(run.net.zeus, port)
+    run.reset(peer, "while the connection waits in the accept queue")
+    run.resume(program)
+    expect_reported_failure(run, program, ENOTCONN, 'getpeername()\'s error, "Transport endpoint is not connected"',
+                            "accept() may return a connection the client has already reset: getpeername() then "
+                            "fails (ENOTCONN). Test its return value.")
 
 
 def expect_reset_reported(run, program, peer, call: str = "read()") -> None:

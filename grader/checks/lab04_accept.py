@@ -4,7 +4,7 @@ from kit.check import check
 from kit.network import SERVER_PORT
 
 from checks.course import CLIENT, SERVICE_SOCKET, SOCKET_CREATED
-from checks.failures import expect_accept_failure, expect_port_taken, expect_socket_failure
+from checks.failures import expect_accept_failure, expect_port_taken, expect_reset_before_accept, expect_socket_failure
 
 LAB = "04-accept"
 ADDRESS_SANITIZED = ("AttenteConnexion",)  # the port-taken run: leaks on bind()'s error path
@@ -97,10 +97,13 @@ def check_sigint(run):
     run.interrupt(program)
 
 
-@check("errors", "reports a failing socket(), bind() (port 50000 taken) and accept() (no descriptor left) with "
-                 "the reason, and exits with a non-zero status", points=1)
+@check("errors", "reports a failing socket(), bind() (port 50000 taken), accept() (no descriptor left) and "
+                 "getpeername() (a client reset before it was accepted) with the reason, and exits with a non-zero "
+                 "status", points=1)
 def check_errors(run):
     run.need_free_port(SERVER_PORT)
     expect_socket_failure(run, "AttenteConnexion", next_call="bind()")
     expect_accept_failure(run, "AttenteConnexion")
+    program, _, _ = start_listening(run)
+    expect_reset_before_accept(run, program)
     expect_port_taken(run, "AttenteConnexion-asan")  # LeakSanitizer: the list freed on this path too

@@ -82,8 +82,9 @@ def check_client_own(run):
     client_against(run, start_server(run))
 
 
-@check("server-errors", "Serveur reports a failing socket(), accept() (no descriptor left) and read() (the client "
-                        "resets) with the reason, and exits with a non-zero status", points=1)
+@check("server-errors", "Serveur reports a failing socket(), accept() (no descriptor left), getpeername() (a client "
+                        "reset before it was accepted) and read() (the client resets) with the reason, and exits "
+                        "with a non-zero status", points=1)
 def check_server_errors(run):
     server_errors(run)
 

@@ -62,8 +62,8 @@ def check_client_own(run):
 
 
 @check("server-errors", "Serveur reports a failing socket(), bind() (port 50000 taken), accept() (no descriptor "
-                        "left) and read() (the client resets) with the reason, and exits with a non-zero status, "
-                        "as in lab 06", points=1)
+                        "left), getpeername() (a client reset before it was accepted) and read() (the client resets) "
+                        "with the reason, and exits with a non-zero status, as in lab 06", points=1)
 def check_server_errors(run):
     server_errors(run, port_taken=True)
 

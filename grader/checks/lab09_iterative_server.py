@@ -233,9 +233,27 @@ def check_client_input(run):
     run.expect_line(client, PROMPT)
     run.type_line(client, "")
     ask(run, client, peer, "after")  # on the wire: this frame and nothing before it
-    told = len(REQUEST_TOO_LONG.regex.findall(client.stdout.text))
-    run.require(told == 1, f"one line {REQUEST_TOO_LONG.describe()} for the long line", f"{told} such lines",
-                "Drop the rest of a long line without treating its pieces as new lines.")
+    run.send(peer, frame(b"[GRADER] after"), "the grader's answer")
+    run.expect_line(client, ANSWER_RECEIVED)
+    longest = "y" * TAILLE_MAX_DATA
+    run.expect_line(client, PROMPT)
+    run.type_line(client, longest, shown=f"a line of exactly {TAILLE_MAX_DATA} characters (the longest request)")
+    run.receive(peer, frame(longest.encode()), client.name,
+                f"A line of {TAILLE_MAX_DATA} characters fits in a frame: fgets() into TAILLE_MAX_DATA + 2 bytes "
+                "reads it with its '\\n'; send it whole.")
+    run.send(peer, frame(b"ok"), "the grader's answer")
+    run.expect_line(client, ANSWER_RECEIVED)
+    run.expect_line(client, PROMPT)
+    run.type_line(client, "z" * (TAILLE_MAX_DATA + 1), shown=f"a line of {TAILLE_MAX_DATA + 1} characters")
+    run.expect_line(client, REQUEST_TOO_LONG)
+    ask(run, client, peer, "last")  # nothing was sent for the line too long
+    for line, count, why in ((REQUEST_TOO_LONG, 2, "one for each line too long (20000 and 10001 characters)"),
+                             (REQUEST_HAS_MARKER, 1, "one, for the line holding \"#)\" (an empty line is skipped "
+                                                     "without a word: Send() is not called)")):
+        told = len(line.regex.findall(client.stdout.text))
+        run.require(told == count, f"{count} line(s) {line.describe()}: {why}", f"{told} such lines",
+                    "Drop the rest of a long line without treating its pieces as new lines; skip an empty line "
+                    "before Send(), which refuses 0 bytes.")
     ending, ending_peer = start_client(run, listener, line_mode=True)
     run.expect_line(ending, PROMPT)
     run.end_input(ending)

@@ -301,6 +301,20 @@ class Session:
                       f"it {status.describe()}")
         return status
 
+    def suspend(self, program: Program, why: str) -> None:
+        """SIGSTOP: the program stops where it is (a stopped process runs
+        nothing, but its kernel still completes handshakes for it)."""
+        with self.transcript.step(f"$ kill -STOP {program.pid}   # {why}") as step:
+            program.signal(signal.SIGSTOP)
+            stopped = self.wait_until(lambda: procfs.process_state(program.pid) == "T" or None, timeout=2.0)
+            step.outcome = "stopped" if stopped else "not stopped"
+        self.require(bool(stopped), f"{program.name} stopped (SIGSTOP)", f"it {program.poll().describe()}"
+                     if program.poll() else "it is not stopped")
+
+    def resume(self, program: Program) -> None:
+        with self.transcript.step(f"$ kill -CONT {program.pid}"):
+            program.signal(signal.SIGCONT)
+
     def stop(self, program: Program) -> None:
         """End a program the check is done with (SIGKILL), and wait for it."""
         with self.transcript.step(f"$ kill -KILL {program.pid}   # done with {program.name}"):
