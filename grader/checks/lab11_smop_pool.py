@@ -16,7 +16,7 @@ from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.failures import expect_port_taken, expect_reported_failure
 from checks.smop import (ACCOUNTS, BAD_ACCOUNT, DIVISION_BY_ZERO, NOT_LOGGED, OPER_MALFORMED, PORT, TOO_LONG,
-                         USERS_FILE, exactly, expect_accept_retry, expect_half_close_served, expect_reply, frame,
+                         UNKNOWN, USERS_FILE, exactly, expect_accept_retry, expect_half_close_served, expect_reply, frame,
                          login, start_server)
 
 LAB = "11-smop-pool"
@@ -40,6 +40,8 @@ def check_protocol(run):
     server = start_server(run, "2", "20")
     peer = run.connect(run.net.zeus, SERVER_PORT)
     expect_reply(run, server, peer, "OPER#+#1#2", exactly(NOT_LOGGED))
+    expect_reply(run, server, peer, "", exactly(UNKNOWN), "An empty frame is a request like any other, an unknown "
+                                                          "one (lab 10's table): answer it and go on.")
     expect_reply(run, server, peer, "LOGIN#wagner#nope", exactly(BAD_ACCOUNT))
     login(run, server, peer)
     run.send_pieces(peer, frame("OPER#*#5#3"), server, "a request")
