@@ -196,7 +196,7 @@ def check_concurrent(run):
         step.outcome = "back to idle"
     # A second server, on a port of its own (the first one's is still held),
     # with room for one connection only.
-    expect_accept_retry(run, open_files=5, port=SERVER_PORT + 2)
+    expect_accept_retry(run, port=SERVER_PORT + 2)
 
 
 @check("data-races", "a ThreadSanitizer build serves concurrent clients without reporting a data race", points=1,

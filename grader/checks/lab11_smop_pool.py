@@ -176,7 +176,7 @@ def check_server_errors(run):
     expect_reported_failure(run, crowded, r"resource temporarily unavailable",
                             'std::thread\'s error, e.g. "Serveur: thread 64 of the pool: Resource temporarily '
                             'unavailable"', "std::thread throws std::system_error when the thread cannot be made.")
-    expect_accept_retry(run, "1", "20", open_files=5)
+    expect_accept_retry(run, "1", "20")
 
 
 @check("throughput", throughput.TITLE, points=0, timeout=20)

@@ -28,7 +28,8 @@ from kit.peer import connect
 from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.smop import (BAD_ACCOUNT, DIVISION_BY_ZERO, MARKER, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, UNKNOWN,
-                         exactly, expect_half_close_served, expect_reply, frame, login, start_server)
+                         exactly, expect_half_close_served, expect_reply, frame, login, start_server,
+                         start_server_with_room_for_one)
 
 LAB = "12-smop-epoll"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -318,11 +319,7 @@ def check_sigint(run):
 @check("no-descriptors", "out of descriptors (EMFILE), closes a new connection at once and keeps serving the "
                          "others, without spinning; accepts again once a descriptor is free", points=1)
 def check_no_descriptors(run):
-    counting = start_server(run)
-    idle = len(run.fds(counting))
-    run.stop(counting)
-    server = start_server(run, limits=run.limits(open_files=idle + 1))
-    run.note(f"(the server had {idle} descriptors open while idle; now it may have {idle + 1}: one client's more)")
+    server = start_server_with_room_for_one(run)
     first = run.connect(run.net.zeus, SERVER_PORT)
     login(run, server, first)
     refused = run.connect(run.net.zeus, SERVER_PORT)

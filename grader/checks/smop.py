@@ -92,13 +92,23 @@ def expect_half_close_served(run, server) -> None:
     run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
 
 
-def expect_accept_retry(run, *args: str, open_files: int, port: int = SERVER_PORT) -> None:
-    """With room for one connection only (RLIMIT_NOFILE open_files: 0, 1, 2,
-    the listening socket and one service socket), a second client's
-    accept() fails with EMFILE: the server reports it, stays up, tries again,
-    and serves that client once the first leaves and frees its descriptor."""
-    server = start_server(run, *args, port=port, limits=run.limits(open_files=open_files))
-    run.note(f"(the server may have {open_files} descriptors open: 0, 1, 2, its listening socket and one client's)")
+def start_server_with_room_for_one(run, *args: str, port: int = SERVER_PORT):
+    """Start the server once to count the descriptors it holds while idle,
+    then again allowed exactly one more (RLIMIT_NOFILE): one client's."""
+    counting = start_server(run, *args, port=port)
+    idle = len(run.fds(counting))
+    run.stop(counting)
+    server = start_server(run, *args, port=port, limits=run.limits(open_files=idle + 1))
+    run.note(f"(the server had {idle} descriptors open while idle; now it may have {idle + 1}: one client's more)")
+    return server
+
+
+def expect_accept_retry(run, *args: str, port: int = SERVER_PORT) -> None:
+    """With room for one connection only (RLIMIT_NOFILE one above the
+    descriptors the server holds idle), a second client's accept() fails
+    with EMFILE: the server reports it, stays up, tries again, and serves
+    that client once the first leaves and frees its descriptor."""
+    server = start_server_with_room_for_one(run, *args, port=port)
     first = run.connect(run.net.zeus, port)
     login(run, server, first)
     second = run.connect(run.net.zeus, port)
