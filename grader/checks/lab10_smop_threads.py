@@ -195,7 +195,7 @@ def check_concurrent(run):
                     "When a client leaves (Receive returns 0), its thread closes the socket and ends.")
         step.outcome = "back to idle"
     # A second server, on a port of its own (the first one's is still held),
-    # with room for one connection only.
+    # with room for three connections only.
     expect_accept_retry(run, port=SERVER_PORT + 2)
 
 

@@ -28,8 +28,8 @@ from kit.peer import connect
 from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.smop import (BAD_ACCOUNT, DIVISION_BY_ZERO, MARKER, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, UNKNOWN,
-                         exactly, expect_half_close_served, expect_reply, frame, login, start_server,
-                         start_server_with_room_for_one)
+                         exactly, expect_half_close_served, expect_reply, frame, leave, login, start_server,
+                         start_server_full)
 
 LAB = "12-smop-epoll"
 LIBRARIES = {"TCPLIB_DIR": "08-tcp-lib", "SMOP_DIR": "10-smop-threads"}
@@ -319,19 +319,15 @@ def check_sigint(run):
 @check("no-descriptors", "out of descriptors (EMFILE), closes a new connection at once and keeps serving the "
                          "others, without spinning; accepts again once a descriptor is free", points=1)
 def check_no_descriptors(run):
-    server = start_server_with_room_for_one(run)
-    first = run.connect(run.net.zeus, SERVER_PORT)
-    login(run, server, first)
+    server, clients = start_server_full(run)
     refused = run.connect(run.net.zeus, SERVER_PORT)
     run.expect_closed(refused, server.name, "accept4() fails with EMFILE while the connection waits in the "
                                             "backlog, and epoll reports the listener again and again: give up "
                                             "the spare descriptor, accept the client, close it at once, and take "
                                             "a spare again.")
     run.expect_settled(server, "it sleeps in epoll_wait() again: nothing is left to do")
-    expect_reply(run, server, first, "OPER#*#6#7", "OPER#ok#42", "The other clients are still served.")
-    with run.transcript.step("the first client leaves: a descriptor is free again") as step:
-        first.close()
-        step.outcome = "closed"
+    expect_reply(run, server, clients[0], "OPER#*#6#7", "OPER#ok#42", "The other clients are still served.")
+    leave(run, clients)
     # A request whose reply needs no login: this check is about descriptors, not sessions.
     expect_reply(run, server, run.connect(run.net.zeus, SERVER_PORT), "HELLO", exactly(UNKNOWN),
                  "Once a descriptor is free, a new client is accepted and served.")

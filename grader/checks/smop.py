@@ -92,35 +92,54 @@ def expect_half_close_served(run, server) -> None:
     run.expect_closed(peer, server.name, "Once the pending replies are sent, close the connection.")
 
 
-def start_server_with_room_for_one(run, *args: str, port: int = SERVER_PORT):
+ROOM = 3  # clients a server out of descriptors has room for (some room also for its start-up)
+
+
+def start_server_full(run, *args: str, port: int = SERVER_PORT):
     """Start the server once to count the descriptors it holds while idle,
-    then again allowed exactly one more (RLIMIT_NOFILE): one client's."""
+    then again allowed ROOM more (RLIMIT_NOFILE), and connect ROOM clients,
+    the first logged in: (server, clients). Its descriptors are all used."""
     counting = start_server(run, *args, port=port)
     idle = len(run.fds(counting))
     run.stop(counting)
-    server = start_server(run, *args, port=port, limits=run.limits(open_files=idle + 1))
-    run.note(f"(the server had {idle} descriptors open while idle; now it may have {idle + 1}: one client's more)")
-    return server
+    server = start_server(run, *args, port=port, limits=run.limits(open_files=idle + ROOM))
+    run.note(f"(the server had {idle} descriptors open while idle; now it may have {idle + ROOM}: "
+             f"{ROOM} clients' more)")
+    clients = [run.connect(run.net.zeus, port)]
+    login(run, server, clients[0])
+    clients += [run.connect(run.net.zeus, port) for _ in range(ROOM - 1)]
+    with run.transcript.step(f"wait until {server.name} has accepted them all ({idle + ROOM} descriptors)") as step:
+        full = run.wait_until(lambda: len(run.fds(server)) >= idle + ROOM, program=server)
+        step.outcome = f"{len(run.fds(server))} descriptors"
+    run.require(bool(full), f"{server.name} accepts the {ROOM} clients", f"it holds {len(run.fds(server))} "
+                f"descriptors", "Accept every client that comes while descriptors are left.")
+    return server, clients
+
+
+def leave(run, clients) -> None:
+    with run.transcript.step(f"the {len(clients)} first clients leave (their descriptors are freed)") as step:
+        for client in clients:
+            client.close()
+        step.outcome = "closed"
 
 
 def expect_accept_retry(run, *args: str, port: int = SERVER_PORT) -> None:
-    """With room for one connection only (RLIMIT_NOFILE one above the
-    descriptors the server holds idle), a second client's accept() fails
-    with EMFILE: the server reports it, stays up, tries again, and serves
-    that client once the first leaves and frees its descriptor."""
-    server = start_server_with_room_for_one(run, *args, port=port)
-    first = run.connect(run.net.zeus, port)
-    login(run, server, first)
+    """With every descriptor used (start_server_full), one client too many:
+    accept() fails with EMFILE; the server reports it, stays up, tries
+    again, and serves that client once the others leave."""
+    if run.ctx.sanitize:
+        # UBSan's vptr check reports false errors in a process out of descriptors.
+        run.note("(not tried on a sanitizer build (--sanitize): its runtime misreads a process out of descriptors)")
+        return
+    server, clients = start_server_full(run, *args, port=port)
     second = run.connect(run.net.zeus, port)
-    run.send(second, frame("LOGIN#charlet#xyz456"), "a second client's LOGIN: no descriptor is left for it")
+    run.send(second, frame("LOGIN#charlet#xyz456"), "one client too many sends its LOGIN: no descriptor is left")
     run.expect_message(server, EMFILE, 'Accept()\'s error, e.g. "Serveur: Accept (nouvel essai): Too many open '
                                        'files"', hint="Accept() returns -1 with EMFILE: report it, wait a little "
                                                       "and accept again (the client waits in the backlog).")
     run.require(server.running(), f"{server.name} still running after EMFILE", f"it {server.poll().describe()}"
                 if server.poll() else "", "EMFILE concerns this moment, not the server: never stop serving for it.")
-    with run.transcript.step("the first client leaves (its descriptor is freed)") as step:
-        first.close()
-        step.outcome = "closed"
+    leave(run, clients)
     expect_reply(run, server, second, None, "LOGIN#ok",
                  "Once a descriptor is free again, accept the client that waited and serve it.",
                  silence_hint="After EMFILE, wait a little (100 ms) and call Accept() again: the waiting client is "
