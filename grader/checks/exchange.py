@@ -65,9 +65,7 @@ def exchange(run, program):
 def expect_time_wait(run, client):
     """After the server closed first and the grader closed too: the server's end is in TIME_WAIT."""
     run.expect_closed(client, "Serveur")
-    with run.transcript.step("the grader closes its end of the connection") as step:
-        client.close()
-        step.outcome = "closed"
+    run.close_sockets("the grader closes its end of the connection", client)
     server_end = (client.remote[0], SERVER_PORT)
 
     def time_wait():
@@ -115,9 +113,7 @@ def client_sends(run):
     # Three pieces at least: a Client that makes one or two read()s (the
     # answer "always" comes in one or two) misses part of it, whatever the seed.
     run.send_pieces(peer, GRADER_ANSWER, client, "the answer", at_least=3)
-    with run.transcript.step("the grader closes the connection (end of the answer)") as step:
-        peer.close()
-        step.outcome = "closed"
+    run.close_sockets("the grader closes the connection (end of the answer)", peer)
     expect_written(run, client, REQUEST)
     expect_read(run, client, GRADER_ANSWER,
                 "One read() returns what has arrived so far: read until read() returns 0 (the server "
@@ -134,10 +130,7 @@ def server_errors(run, port_taken: bool = False):
     expect_accept_failure(run, "Serveur")
     expect_reset_before_accept(run, start_server(run))
     if port_taken:
-        taken = expect_port_taken(run, "Serveur-asan")  # LeakSanitizer: the list freed on this path too
-        with run.transcript.step("the grader closes its socket on port 50000") as step:
-            taken.close()
-            step.outcome = "closed"
+        expect_port_taken(run, "Serveur-asan")  # LeakSanitizer: the list freed on this path too
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)
     run.expect_line(server, CLIENT)

@@ -64,15 +64,14 @@ def expect_refused(run, name: str, *args: str) -> None:
                             "Nobody listens on the port: connect() returns -1 with errno ECONNREFUSED.")
 
 
-def expect_port_taken(run, name: str, *args: str, port: int = SERVER_PORT, udp: bool = False):
+def expect_port_taken(run, name: str, *args: str, port: int = SERVER_PORT, udp: bool = False) -> None:
     """The grader holds the port (a TCP listener, or a bound UDP socket): the
-    program's bind() must fail and be reported. Returns the grader's socket
-    (close it to free the port)."""
+    program's bind() must fail and be reported. The grader then frees the port."""
     holder = run.udp("0.0.0.0", port) if udp else run.listen(port)
     program = run.start(name, *args)
     expect_reported_failure(run, program, EADDRINUSE, 'bind()\'s error, e.g. "bind: Address already in use"',
                             "Test bind()'s return value: the port is taken (here by the grader).")
-    return holder
+    run.close_sockets(f"the grader closes its socket on port {port}", holder)
 
 
 def expect_accept_failure(run, name: str, *args: str, open_files: int = 4) -> None:

@@ -90,9 +90,7 @@ def check_iterative(run):
                     f"{queue} connection(s) in the queue",
                     "An iterative server accepts the next client only when it has finished with the current one.")
         step.outcome = "1 waiting"
-    with run.transcript.step("the first client leaves (closes its connection)") as step:
-        first.close()
-        step.outcome = "closed"
+    run.close_sockets("the first client leaves (closes its connection)", first)
     run.receive(second, frame(PREFIX + b"B1"), server.name,
                 "Once Receive() returns 0 (the first client left), close its socket and Accept() the next one.")
 
@@ -103,9 +101,7 @@ def check_vanish(run):
     server = start_server(run)
     closing = run.connect(run.net.zeus, SERVER_PORT)
     run.send(closing, b"half a requ", "half a request, without its end marker")
-    with run.transcript.step("this client closes its connection (FIN) in the middle of the request") as step:
-        closing.close()
-        step.outcome = "closed"
+    run.close_sockets("this client closes its connection (FIN) in the middle of the request", closing)
     resetting = run.connect(run.net.zeus, SERVER_PORT)
     run.send(resetting, b"another half", "half a request")
     run.reset(resetting, "in the middle of the request")
@@ -183,18 +179,14 @@ def check_client_stop(run):
     listener = run.listen(SERVER_PORT, host=run.net.zeus)
     client, peer = start_client(run, listener)
     ask(run, client, peer, "Are you there?")
-    with run.transcript.step("the grader closes the connection without answering (a stopped server)") as step:
-        peer.close()
-        step.outcome = "closed"
+    run.close_sockets("the grader closes the connection without answering (a stopped server)", peer)
     run.expect_line(client, SERVER_GONE, hint="Receive() returns 0 when the server has closed the connection: "
                                               "say the server stopped, and end.")
     run.expect_failure_exit(client, hint="No answer came: that is a failure (exit status 1), not a normal end.")
     reset, reset_peer = start_client(run, listener)
     ask(run, reset, reset_peer, "And now?")
     expect_reset_reported(run, reset, reset_peer, "Receive()")
-    with run.transcript.step("the grader closes its listening socket: nothing listens on port 50000") as step:
-        listener.close()
-        step.outcome = "closed"
+    run.close_sockets("the grader closes its listening socket: nothing listens on port 50000", listener)
     expect_refused(run, "Client", run.net.zeus, PORT)
 
 
@@ -203,10 +195,7 @@ def check_client_stop(run):
 def check_server_errors(run):
     run.need_free_port(SERVER_PORT)
     expect_accept_failure(run, "Serveur", PORT)
-    taken = expect_port_taken(run, "Serveur", PORT)
-    with run.transcript.step("the grader closes its socket on port 50000") as step:
-        taken.close()
-        step.outcome = "closed"
+    expect_port_taken(run, "Serveur", PORT)
     server = start_server(run)
     client = run.connect(run.net.zeus, SERVER_PORT)
     run.send(client, MARKER, "an empty frame: Receive() fails with EBADMSG")

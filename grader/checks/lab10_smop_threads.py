@@ -125,9 +125,7 @@ def check_vanish(run):
     closing = run.connect(run.net.zeus, SERVER_PORT)
     login(run, server, closing, "wagner")
     run.send(closing, b"OPER#*#2", "half a request")
-    with run.transcript.step("this client closes its connection in the middle of the request") as step:
-        closing.close()
-        step.outcome = "closed"
+    run.close_sockets("this client closes its connection in the middle of the request", closing)
     fresh = run.connect(run.net.zeus, SERVER_PORT)
     expect_reply(run, server, fresh, "OPER#+#1#1", exactly(NOT_LOGGED),
                  "A new connection starts logged out, whatever earlier connections did: keep the login state "

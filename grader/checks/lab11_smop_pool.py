@@ -92,9 +92,7 @@ def check_third_waits(run):
     expect_reply(run, server, second, "OPER#+#2#2", "OPER#ok#4")
     run.expect_settled(server, "nothing left to do for the clients it serves")
     run.expect_nothing_received(third, server.name, "both threads are busy with the first two clients")
-    with run.transcript.step("the second client leaves") as step:
-        second.close()
-        step.outcome = "closed"
+    run.close_sockets("the second client leaves", second)
     expect_reply(run, server, third, None, "LOGIN#ok", "A thread that has finished with a client takes the next "
                                                        "connection from the queue.")
 
@@ -111,9 +109,7 @@ def check_queue_full(run):
     run.expect_closed(refused, server.name, "The queue has 1 place, taken: close the new connection at once "
                                             "(never overwrite a queued one, never wait for a place).")
     expect_reply(run, server, busy, "OPER#-#3#1", "OPER#ok#2")
-    with run.transcript.step("the first client leaves") as step:
-        busy.close()
-        step.outcome = "closed"
+    run.close_sockets("the first client leaves", busy)
     expect_reply(run, server, queued, None, "LOGIN#ok", "The queued connection is still served.")
 
 
@@ -166,10 +162,7 @@ def check_sigint(run):
 def check_server_errors(run):
     run.need_free_port(SERVER_PORT)
     users = run.write_file("users.txt", USERS_FILE)
-    taken = expect_port_taken(run, "Serveur", PORT, "2", "20", users)
-    with run.transcript.step("the grader closes its socket on port 50000") as step:
-        taken.close()
-        step.outcome = "closed"
+    expect_port_taken(run, "Serveur", PORT, "2", "20", users)
     crowded = run.start("Serveur", PORT, str(TOO_MANY_THREADS), "20", users)
     run.note(f"(the checks' programs may have {run.limits().processes} threads in all: a pool of "
              f"{TOO_MANY_THREADS} cannot start)")

@@ -28,7 +28,7 @@ from kit.peer import connect
 from checks import throughput
 from checks.course import SERVER_STOPPED
 from checks.smop import (BAD_ACCOUNT, DIVISION_BY_ZERO, MARKER, NOT_LOGGED, OPER_MALFORMED, TOO_LONG, UNKNOWN,
-                         exactly, expect_half_close_served, expect_reply, frame, leave, login, start_server,
+                         exactly, expect_half_close_served, expect_reply, frame, login, start_server,
                          start_server_full)
 
 LAB = "12-smop-epoll"
@@ -120,10 +120,7 @@ def check_one_thread(run):
                 "Ask epoll for EPOLLOUT only while a connection has replies waiting (a socket with room in its "
                 "send buffer is always writable), and stop asking for EPOLLIN once read() returned 0 (end of "
                 "file stays readable): otherwise epoll_wait() returns at once, again and again.")
-    with run.transcript.step(f"all {CLIENTS} clients close their connection") as step:
-        for peer in peers:
-            peer.close()
-        step.outcome = "closed"
+    run.close_sockets(f"all {CLIENTS} clients close their connection", *peers)
     with run.transcript.step(f"wait until {server.name} is back to {idle_fds} descriptors") as step:
         back = run.wait_until(lambda: len(run.fds(server)) == idle_fds, program=server)
         now = len(run.fds(server))
@@ -327,7 +324,7 @@ def check_no_descriptors(run):
                                             "a spare again.")
     run.expect_settled(server, "it sleeps in epoll_wait() again: nothing is left to do")
     expect_reply(run, server, clients[0], "OPER#*#6#7", "OPER#ok#42", "The other clients are still served.")
-    leave(run, clients)
+    run.close_sockets(f"the {len(clients)} first clients leave (their descriptors are freed)", *clients)
     # A request whose reply needs no login: this check is about descriptors, not sessions.
     expect_reply(run, server, run.connect(run.net.zeus, SERVER_PORT), "HELLO", exactly(UNKNOWN),
                  "Once a descriptor is free, a new client is accepted and served.")

@@ -116,13 +116,6 @@ def start_server_full(run, *args: str, port: int = SERVER_PORT):
     return server, clients
 
 
-def leave(run, clients) -> None:
-    with run.transcript.step(f"the {len(clients)} first clients leave (their descriptors are freed)") as step:
-        for client in clients:
-            client.close()
-        step.outcome = "closed"
-
-
 def expect_accept_retry(run, *args: str, port: int = SERVER_PORT) -> None:
     """With every descriptor used (start_server_full), one client too many:
     accept() fails with EMFILE; the server reports it, stays up, tries
@@ -139,7 +132,7 @@ def expect_accept_retry(run, *args: str, port: int = SERVER_PORT) -> None:
                                                       "and accept again (the client waits in the backlog).")
     run.require(server.running(), f"{server.name} still running after EMFILE", f"it {server.poll().describe()}"
                 if server.poll() else "", "EMFILE concerns this moment, not the server: never stop serving for it.")
-    leave(run, clients)
+    run.close_sockets(f"the {len(clients)} first clients leave (their descriptors are freed)", *clients)
     expect_reply(run, server, second, None, "LOGIN#ok",
                  "Once a descriptor is free again, accept the client that waited and serve it.",
                  silence_hint="After EMFILE, wait a little (100 ms) and call Accept() again: the waiting client is "

@@ -87,10 +87,10 @@ class Library:
     label: str                                       # "your 08-tcp-lib" or "the kit's reference 08-tcp-lib"
 
 
-# The extra sanitizer builds a lab may ask for: SAN= kind -> the folder (OUT=)
-# and the suffix of the program's name ("Serveur-tsan").
-SANITIZER_VARIANTS = {"thread": "tsan", "address,undefined": "asan"}
-SANITIZER_NAMES = {"thread": "ThreadSanitizer", "address,undefined": "AddressSanitizer"}
+# The extra sanitizer builds a lab may ask for: SAN= kind -> the folder (OUT=),
+# which is also the suffix of the program's name ("Serveur-tsan"), and the
+# sanitizer's name.
+SANITIZER_VARIANTS = {"thread": ("tsan", "ThreadSanitizer"), "address,undefined": ("asan", "AddressSanitizer")}
 
 
 def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitize: bool = False, *,
@@ -115,7 +115,8 @@ def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitiz
     variables = _assemble(build, folder, tree, library, kinds, box.work)
     if sanitize:
         variables.append("SAN=address,undefined")
-    extra = [f"{SANITIZER_VARIANTS[kind]}/{program}" for kind, programs in sanitized.items() for program in programs]
+    extra = [f"{SANITIZER_VARIANTS[kind][0]}/{program}" for kind, programs in sanitized.items()
+             for program in programs]
     outputs = [*build.programs, *extra]
     if test_suite:
         _add_test_objects(tree, KIT / test_suite, box.work)
@@ -142,7 +143,7 @@ def build_lab(lab: Lab, submission: Path, work: Path, box: buildbox.Box, sanitiz
         build.programs[program] = _present(build.dir / program)
     for kind, programs in sanitized.items():
         for program in programs:
-            folder = SANITIZER_VARIANTS[kind]
+            folder = SANITIZER_VARIANTS[kind][0]
             build.programs[f"{program}-{folder}"] = _present(build.dir / folder / program)
     if test_suite:
         build.programs[TEST_PROGRAM] = _present(build.dir / "tests" / TEST_PROGRAM)
@@ -235,7 +236,7 @@ def _make_all(tree: Path, box: buildbox.Box, variables: list[str], sanitized: di
         names = [name for name in programs if _built(tree, name)]
         if not names:
             continue
-        out = SANITIZER_VARIANTS[kind]
+        out, sanitizer = SANITIZER_VARIANTS[kind]
         san_variables = [v for v in variables if not v.startswith(("OUT=", "SAN="))] + [f"OUT={out}", f"SAN={kind}"]
         compiled = compile_units(tree, units_of(tree, names, common, san_variables), san_variables, box,
                                  f"{label}-{out}")
@@ -243,7 +244,7 @@ def _make_all(tree: Path, box: buildbox.Box, variables: list[str], sanitized: di
                                           f"{label}-{out}"))
         for program in names:
             if not _built(tree, f"{out}/{program}"):
-                log += f"\n[{program}-{out}: the {SANITIZER_NAMES[kind]} build failed]\n" + made
+                log += f"\n[{program}-{out}: the {sanitizer} build failed]\n" + made
     if test_suite:
         for out, kind in (("tests", "plain"), ("tests-asan", "address,undefined")):
             san = [] if kind == "plain" else [f"SAN={kind}"]

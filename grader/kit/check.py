@@ -128,5 +128,4 @@ def lab_options(module_name: str) -> LabOptions:
     sanitized = {"thread": tuple(getattr(module, "THREAD_SANITIZED", ())),
                  "address,undefined": tuple(getattr(module, "ADDRESS_SANITIZED", ()))}
     return LabOptions(tuple(getattr(module, "REFERENCE", ())), libraries, getattr(module, "TEST_SUITE", None),
-                      {kind: programs for kind, programs in sanitized.items() if programs},
-                      tuple(getattr(module, "TOOLS", ())))
+                      sanitized, tuple(getattr(module, "TOOLS", ())))

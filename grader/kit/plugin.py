@@ -120,23 +120,18 @@ class GradingPlugin:
             elif isinstance(error, CheckFailed):
                 record.update(status="failed", output=session.report(error, replay) if session else str(error))
             elif isinstance(error, CheckTimeout):
-                failure = CheckFailed(f"the check completes within {spec.timeout:g} s",
-                                      "it was still waiting at the step marked ✗ below",
-                                      "A program that blocks where it should not (or loops) stops the check.")
-                if session is not None and session.transcript.steps:
-                    session.transcript.steps[-1].failed = True
-                record.update(status="failed", output=session.report(failure, replay) if session else str(error))
+                self._failed_at_last_step(record, session, error, replay, CheckFailed(
+                    f"the check completes within {spec.timeout:g} s", "it was still waiting at the step marked ✗ below",
+                    "A program that blocks where it should not (or loops) stops the check."))
             elif isinstance(error, CheckSkipped):
                 record.update(status="skipped", output=f"Not run: {error}")
             elif isinstance(error, ConnectionError) and session is not None:
                 # A reset or closed connection that a step did not expect: the
                 # grader's sockets only talk to the programs, so the program did it.
-                failure = CheckFailed("the connection stays open for the step marked ✗ below",
-                                      f"the grader's socket failed: {error.strerror or error}",
-                                      "The program closed or reset the connection (or ended) before the step.")
-                if session.transcript.steps:
-                    session.transcript.steps[-1].failed = True
-                record.update(status="failed", output=session.report(failure, replay))
+                self._failed_at_last_step(record, session, error, replay, CheckFailed(
+                    "the connection stays open for the step marked ✗ below",
+                    f"the grader's socket failed: {error.strerror or error}",
+                    "The program closed or reset the connection (or ended) before the step."))
             else:
                 self._internal(record, call)
             if session is not None and session.traffic.data:
@@ -151,6 +146,14 @@ class GradingPlugin:
                 record["output"] = (record["output"] + "\n\n" + "\n".join(notes)).strip()
             record["duration"] = round(time.monotonic() - record.pop("started"), 3)
             _write_all(self.results_fd, (json.dumps(record) + "\n").encode())
+
+    @staticmethod
+    def _failed_at_last_step(record: dict, session, error: BaseException, replay: str, failure: CheckFailed) -> None:
+        """The check failed where it was: its last step is marked, and the
+        report says what was expected there."""
+        if session is not None and session.transcript.steps:
+            session.transcript.steps[-1].failed = True
+        record.update(status="failed", output=session.report(failure, replay) if session else str(error))
 
     @staticmethod
     def _internal(record: dict, call: pytest.CallInfo) -> None:

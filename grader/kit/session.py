@@ -525,6 +525,14 @@ class Session:
             peer.sock.shutdown(socket.SHUT_WR)
             step.outcome = "done"
 
+    def close_sockets(self, action: str, *endpoints) -> None:
+        """Close sockets of the grader's (connections, listeners, UDP
+        endpoints) as one step of the transcript, described by action."""
+        with self.transcript.step(action) as step:
+            for endpoint in endpoints:
+                endpoint.close()
+            step.outcome = "closed"
+
     def reset(self, peer: Peer, what: str = "") -> None:
         """Abort the grader's connection: an RST instead of a FIN (SO_LINGER 0, then close)."""
         with self.transcript.step("the grader resets its connection (RST: SO_LINGER 0, then close)"
